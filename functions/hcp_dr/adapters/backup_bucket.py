@@ -1,0 +1,105 @@
+"""The S3 bucket that holds backup sets, SSE-KMS encrypted with the project's key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from hcp_dr.errors import AwsServiceUnavailable
+
+_THROTTLING = {"SlowDown", "Throttling", "ThrottlingException", "InternalError",
+               "ServiceUnavailable", "RequestTimeout"}
+
+
+def _translate(exc: ClientError, what: str) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in _THROTTLING:
+        return AwsServiceUnavailable(f"S3 {what}: {code}")
+    return exc
+
+
+class BackupBucket:
+    def __init__(self, s3: Any, bucket: str, kms_key_id: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+        self._kms_key_id = kms_key_id
+
+    def presign_put(self, key: str, sha256_b64: str, ttl_seconds: int) -> str:
+        """A SigV4 presigned PUT that S3 only accepts with a body of that SHA-256.
+
+        The URL is a credential for its lifetime: callers hand it to the pod over stdin and
+        never log or return it.
+        """
+        return self._s3.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self.bucket, "Key": key, "ChecksumSHA256": sha256_b64},
+            ExpiresIn=ttl_seconds,
+        )
+
+    def head(self, key: str) -> dict | None:
+        try:
+            return self._s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise _translate(exc, f"head {key}") from None
+
+    def put_json(self, key: str, document: Any) -> str:
+        """Store a JSON document SSE-KMS encrypted; returns its SHA-256 (hex)."""
+        body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+        try:
+            self._s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json",
+                ServerSideEncryption="aws:kms", SSEKMSKeyId=self._kms_key_id,
+                ChecksumAlgorithm="SHA256",
+            )
+        except ClientError as exc:
+            raise _translate(exc, f"put {key}") from None
+        return hashlib.sha256(body).hexdigest()
+
+    def get_json(self, key: str) -> Any | None:
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise _translate(exc, f"get {key}") from None
+        return json.loads(body)
+
+    def read_chunks(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Stream an object in bounded chunks: memory stays flat whatever the size."""
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            raise _translate(exc, f"get {key}") from None
+        try:
+            yield from body.iter_chunks(chunk_size)
+        finally:
+            body.close()
+
+    def child_prefixes(self, prefix: str) -> list[str]:
+        """The 'folders' directly below a prefix."""
+        found: list[str] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            found += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        return found
+
+    def keys_under(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return keys
+
+    def delete_keys(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[start:start + 1000]]
+            try:
+                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
+            except ClientError as exc:
+                raise _translate(exc, "delete objects") from None

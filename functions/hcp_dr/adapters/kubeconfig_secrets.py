@@ -1,0 +1,64 @@
+"""Management-cluster kubeconfigs, registered as Secrets Manager secrets `<prefix><cluster-id>`.
+
+The kubeconfig is a credential: it is parsed here and handed to the Kubernetes client, never
+logged, returned or put in an exception message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from botocore.exceptions import ClientError
+
+from hcp_dr.errors import AwsServiceUnavailable, KubeconfigInvalid, UnknownManagementCluster
+
+_THROTTLING = {"ThrottlingException", "InternalServiceError", "ServiceUnavailable"}
+
+
+class KubeconfigSecrets:
+    """Reads registered kubeconfigs; one instance per Lambda container."""
+
+    def __init__(self, secretsmanager: Any, prefix: str) -> None:
+        self._client = secretsmanager
+        self._prefix = prefix
+
+    def secret_name(self, cluster_id: str) -> str:
+        return f"{self._prefix}{cluster_id}"
+
+    def load(self, cluster_id: str) -> dict[str, Any]:
+        """Return the parsed kubeconfig of a registered management cluster."""
+        try:
+            text = self._client.get_secret_value(SecretId=self.secret_name(cluster_id))[
+                "SecretString"
+            ]
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "ResourceNotFoundException":
+                raise UnknownManagementCluster(
+                    f"no kubeconfig secret {self.secret_name(cluster_id)!r} is registered"
+                ) from None
+            if code in _THROTTLING:
+                raise AwsServiceUnavailable(f"Secrets Manager: {code}") from None
+            raise
+        try:
+            config = yaml.safe_load(text)
+        except yaml.YAMLError:
+            config = None
+        if not isinstance(config, dict) or not config.get("clusters"):
+            raise KubeconfigInvalid(
+                f"secret {self.secret_name(cluster_id)!r} does not hold a kubeconfig"
+            )
+        return config
+
+    def registered_clusters(self) -> list[str]:
+        """Every management cluster id that has a kubeconfig secret under the prefix."""
+        ids: list[str] = []
+        paginator = self._client.get_paginator("list_secrets")
+        pages = paginator.paginate(Filters=[{"Key": "name", "Values": [self._prefix]}])
+        for page in pages:
+            for secret in page["SecretList"]:
+                name = secret["Name"]
+                if name.startswith(self._prefix) and not secret.get("DeletedDate"):
+                    ids.append(name[len(self._prefix):])
+        return sorted(ids)

@@ -1,0 +1,69 @@
+"""The DR lock: at most one backup or migration per hosted cluster at a time.
+
+A DynamoDB item per lock, written with a condition so two executions can never both hold it.
+The owner is the Step Functions execution; re-acquiring one's own lock succeeds (a retried
+stage), and an expired lock (a crashed execution) can be taken over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
+
+_SORT_KEY = "lock"
+
+
+class LockTable:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._client = dynamodb
+        self._table = table
+
+    def acquire(self, lock_id: str, owner: str, now: int, ttl_seconds: int,
+                purpose: str) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY},
+                    "owner": {"S": owner}, "purpose": {"S": purpose},
+                    "acquired_at": {"N": str(now)}, "expires_at": {"N": str(now + ttl_seconds)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR #o = :me OR expires_at < :now",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":me": {"S": owner}, ":now": {"N": str(now)}},
+            )
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "ConditionalCheckFailedException":
+                raise ClusterLocked(self._holder_message(lock_id)) from None
+            if code in {"ProvisionedThroughputExceededException", "ThrottlingException",
+                        "InternalServerError", "RequestLimitExceeded"}:
+                raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
+            raise
+
+    def _holder_message(self, lock_id: str) -> str:
+        item = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}}
+        ).get("Item", {})
+        holder = item.get("owner", {}).get("S", "unknown")
+        purpose = item.get("purpose", {}).get("S", "unknown")
+        return f"{lock_id} is locked by {purpose} execution {holder.rsplit(':', 1)[-1]}"
+
+    def release(self, lock_id: str, owner: str) -> bool:
+        """Release if we hold it; False (not an error) if someone else does or nobody."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
+                ConditionExpression="attribute_not_exists(pk) OR #o = :me",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":me": {"S": owner}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

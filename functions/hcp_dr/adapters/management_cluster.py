@@ -1,0 +1,185 @@
+"""The Kubernetes API of a management cluster, as the DR domain needs it.
+
+Wraps the official `kubernetes` client: every object comes back as a plain dict, every failure
+as a domain error (transient vs. permanent by HTTP status, not by text). Callers never see an
+`ApiException`, whose body may echo request content.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+from kubernetes.stream import stream
+from websocket import WebSocketException
+
+from hcp_dr.errors import KubernetesApiUnavailable, KubernetesRequestRejected
+from hcp_dr.models.kinds import CustomResource
+
+_TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
+_NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, WebSocketException)
+
+
+@dataclass(frozen=True)
+class PodCommandResult:
+    """What a command run inside a pod produced."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class ObjectNotFound(Exception):
+    """Internal signal for a 404; the domain turns it into its own error or a None."""
+
+
+def _rejection(exc: ApiException, what: str) -> Exception:
+    if exc.status in _TRANSIENT_STATUSES:
+        return KubernetesApiUnavailable(f"{what}: HTTP {exc.status} {exc.reason}")
+    if exc.status == 404:
+        return ObjectNotFound(what)
+    return KubernetesRequestRejected(f"{what}: HTTP {exc.status} {exc.reason}")
+
+
+@contextmanager
+def _api_call(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ApiException as exc:
+        raise _rejection(exc, what) from None
+    except _NETWORK_ERRORS as exc:
+        raise KubernetesApiUnavailable(f"{what}: {type(exc).__name__}") from None
+
+
+class ManagementClusterApi:
+    """Typed access to one management cluster; construct with an authenticated ApiClient."""
+
+    def __init__(self, api_client: k8s.ApiClient, cluster_id: str) -> None:
+        self.cluster_id = cluster_id
+        self._api = api_client
+        self._core = k8s.CoreV1Api(api_client)
+        self._apps = k8s.AppsV1Api(api_client)
+        self._custom = k8s.CustomObjectsApi(api_client)
+
+    def _plain(self, obj: Any) -> Any:
+        return self._api.sanitize_for_serialization(obj)
+
+    # --- custom resources -------------------------------------------------------------------
+    def get_custom(self, kind: CustomResource, namespace: str, name: str) -> dict | None:
+        try:
+            with _api_call(f"get {kind.plural} {namespace}/{name}"):
+                return self._custom.get_namespaced_custom_object(
+                    kind.group, kind.version, namespace, kind.plural, name
+                )
+        except ObjectNotFound:
+            return None
+
+    def list_custom(self, kind: CustomResource, namespace: str | None = None,
+                    label_selector: str | None = None) -> list[dict]:
+        kwargs = {"label_selector": label_selector} if label_selector else {}
+        with _api_call(f"list {kind.plural} in {namespace or 'all namespaces'}"):
+            if namespace is None:
+                found = self._custom.list_cluster_custom_object(
+                    kind.group, kind.version, kind.plural, **kwargs
+                )
+            else:
+                found = self._custom.list_namespaced_custom_object(
+                    kind.group, kind.version, namespace, kind.plural, **kwargs
+                )
+        return list(found.get("items", []))
+
+    def merge_patch_custom(self, kind: CustomResource, namespace: str, name: str,
+                           patch: dict) -> dict:
+        with _api_call(f"patch {kind.plural} {namespace}/{name}"):
+            return self._custom.patch_namespaced_custom_object(
+                kind.group, kind.version, namespace, kind.plural, name, patch
+            )
+
+    # --- core and apps ---------------------------------------------------------------------
+    def list_pods(self, namespace: str, label_selector: str) -> list[dict]:
+        with _api_call(f"list pods in {namespace}"):
+            pods = self._core.list_namespaced_pod(namespace, label_selector=label_selector)
+        return [self._plain(p) for p in pods.items]
+
+    def list_secrets(self, namespace: str) -> list[dict]:
+        with _api_call(f"list secrets in {namespace}"):
+            secrets = self._core.list_namespaced_secret(namespace)
+        return [self._plain(s) for s in secrets.items]
+
+    def get_secret(self, namespace: str, name: str) -> dict | None:
+        try:
+            with _api_call(f"get secret {namespace}/{name}"):
+                return self._plain(self._core.read_namespaced_secret(name, namespace))
+        except ObjectNotFound:
+            return None
+
+    def get_deployment_replicas(self, namespace: str, name: str) -> int | None:
+        """Desired replicas of a deployment, or None when it does not exist."""
+        try:
+            with _api_call(f"read scale of deployment {namespace}/{name}"):
+                scale = self._apps.read_namespaced_deployment_scale(name, namespace)
+        except ObjectNotFound:
+            return None
+        return int(scale.spec.replicas or 0)
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        with _api_call(f"scale deployment {namespace}/{name}"):
+            self._apps.patch_namespaced_deployment_scale(
+                name, namespace, {"spec": {"replicas": replicas}}
+            )
+
+    def get_statefulset(self, namespace: str, name: str) -> dict | None:
+        try:
+            with _api_call(f"get statefulset {namespace}/{name}"):
+                return self._plain(self._apps.read_namespaced_stateful_set(name, namespace))
+        except ObjectNotFound:
+            return None
+
+    # --- exec ------------------------------------------------------------------------------
+    def run_in_pod(self, namespace: str, pod: str, container: str, command: list[str], *,
+                   stdin_line: str | None = None, timeout_seconds: float = 120.0,
+                   clock: Callable[[], float] = time.monotonic) -> PodCommandResult:
+        """Run a command in a pod over the exec WebSocket and wait for its exit code.
+
+        `stdin_line` is written to the command's standard input as one line: the way secrets
+        (presigned URLs) reach a pod command without appearing in its argv or in the API
+        server's audit log of the exec request.
+        """
+        what = f"exec in pod {namespace}/{pod}"
+        with _api_call(what):
+            session = stream(
+                self._core.connect_get_namespaced_pod_exec, pod, namespace,
+                container=container, command=command, stdin=stdin_line is not None,
+                stdout=True, stderr=True, tty=False, _preload_content=False,
+            )
+            try:
+                if stdin_line is not None:
+                    session.write_stdin(stdin_line + "\n")
+                return self._collect(session, what, clock() + timeout_seconds, clock)
+            finally:
+                session.close()
+
+    @staticmethod
+    def _collect(session: Any, what: str, deadline: float,
+                 clock: Callable[[], float]) -> PodCommandResult:
+        stdout: list[str] = []
+        stderr: list[str] = []
+        while session.is_open():
+            if clock() > deadline:
+                raise KubernetesApiUnavailable(f"{what}: command timed out")
+            session.update(timeout=1)
+            if session.peek_stdout():
+                stdout.append(session.read_stdout())
+            if session.peek_stderr():
+                stderr.append(session.read_stderr())
+        stdout.append(session.read_stdout() if session.peek_stdout() else "")
+        stderr.append(session.read_stderr() if session.peek_stderr() else "")
+        code = session.returncode
+        return PodCommandResult(int(code if code is not None else -1),
+                                "".join(stdout), "".join(stderr))

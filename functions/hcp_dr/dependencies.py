@@ -1,0 +1,62 @@
+"""Clients built once per Lambda container, on first use (never at import time).
+
+Handlers ask here for what they need; the domain receives it as parameters. The Kubernetes
+client is imported lazily so functions that don't talk to clusters don't pay its import cost.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
+from hcp_dr.adapters.lock_table import LockTable
+from hcp_dr.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.cluster_clients import ManagementClusters
+
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4")
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@cache
+def aws_client(service: str) -> Any:
+    return boto3.client(service, config=_RETRIES)
+
+
+@lru_cache(maxsize=1)
+def kubeconfig_secrets() -> KubeconfigSecrets:
+    return KubeconfigSecrets(aws_client("secretsmanager"), settings().kubeconfig_secret_prefix)
+
+
+@lru_cache(maxsize=1)
+def management_clusters() -> ManagementClusters:
+    from hcp_dr.adapters.cluster_clients import ManagementClusters
+
+    return ManagementClusters(kubeconfig_secrets())
+
+
+@lru_cache(maxsize=1)
+def backup_bucket() -> BackupBucket:
+    config = settings()
+    return BackupBucket(aws_client("s3"), config.backup_bucket, config.backup_kms_key_id)
+
+
+@lru_cache(maxsize=1)
+def lock_table() -> LockTable:
+    return LockTable(aws_client("dynamodb"), settings().lock_table)
+
+
+def reset() -> None:
+    """Forget every cached client (tests and the sandbox switch environments)."""
+    for cached in (aws_client, kubeconfig_secrets, management_clusters, backup_bucket, lock_table):
+        cached.cache_clear()
+    load_settings.cache_clear()

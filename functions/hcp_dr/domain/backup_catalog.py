@@ -1,0 +1,55 @@
+"""The backups of a hosted cluster, newest first, read from their manifests.
+
+Only sets with a valid manifest are listed: a set without one was interrupted or failed and
+is never offered for restore.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.domain.backup_layout import BackupLocation, backup_time, cluster_prefix
+from hcp_dr.models.manifest import BackupManifest
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    location: BackupLocation
+    taken_at: datetime
+    manifest: BackupManifest | None  # None: incomplete (no or unreadable manifest)
+
+    @property
+    def restorable(self) -> bool:
+        return self.manifest is not None and self.manifest.verified
+
+
+def _read_manifest(bucket: BackupBucket, location: BackupLocation) -> BackupManifest | None:
+    raw = bucket.get_json(location.manifest_key)
+    if raw is None:
+        return None
+    try:
+        return BackupManifest.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def backup_sets(bucket: BackupBucket, namespace: str, name: str) -> list[CatalogEntry]:
+    """Every backup set of the cluster, complete or not, newest first."""
+    entries = []
+    for prefix in bucket.child_prefixes(cluster_prefix(namespace, name)):
+        backup_id = prefix.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            taken_at = backup_time(backup_id)
+        except ValueError:
+            continue  # not ours
+        location = BackupLocation(namespace, name, backup_id)
+        entries.append(CatalogEntry(location, taken_at, _read_manifest(bucket, location)))
+    return sorted(entries, key=lambda e: e.location.backup_id, reverse=True)
+
+
+def restorable_backups(bucket: BackupBucket, namespace: str, name: str) -> list[CatalogEntry]:
+    return [e for e in backup_sets(bucket, namespace, name) if e.restorable]

@@ -1,0 +1,61 @@
+"""Which hosted clusters a scheduled backup covers.
+
+Every HostedCluster on every registered management cluster, or a configured selection. A
+management cluster that cannot be reached is reported, not fatal: the others still get their
+backups, and the unreachable one shows up in the summary and in its clusters' freshness alarms.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from hcp_dr.errors import HcpDrError
+from hcp_dr.models.backup_state import BackupRequest, Consistency
+from hcp_dr.models.cluster import HostedClusterRef, ManagementClusterId
+from hcp_dr.models.kinds import HOSTED_CLUSTERS
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.cluster_clients import ManagementClusters
+
+
+class FleetSelection(BaseModel):
+    """Scheduler input: which clusters to back up (default: all registered)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    management_clusters: list[ManagementClusterId] | None = None
+    hosted_clusters: list[HostedClusterRef] | None = None
+    consistency: Consistency = "online"
+
+
+class FleetTargets(BaseModel):
+    targets: list[BackupRequest]
+    unreachable: list[dict[str, str]]
+
+
+def backup_targets(clusters: ManagementClusters, selection: FleetSelection) -> FleetTargets:
+    if selection.hosted_clusters is not None:
+        refs = selection.hosted_clusters
+        return FleetTargets(targets=[_request(r, selection.consistency) for r in refs],
+                            unreachable=[])
+    targets: list[BackupRequest] = []
+    unreachable: list[dict[str, str]] = []
+    for cluster_id in selection.management_clusters or clusters.registered():
+        try:
+            found = clusters.api(cluster_id).list_custom(HOSTED_CLUSTERS)
+        except HcpDrError as exc:
+            unreachable.append({"management_cluster": cluster_id, "error": type(exc).__name__})
+            continue
+        for hc in found:
+            ref = HostedClusterRef(management_cluster=cluster_id,
+                                   namespace=hc["metadata"]["namespace"],
+                                   name=hc["metadata"]["name"])
+            targets.append(_request(ref, selection.consistency))
+    return FleetTargets(targets=targets, unreachable=unreachable)
+
+
+def _request(ref: HostedClusterRef, consistency: Consistency) -> BackupRequest:
+    return BackupRequest(management_cluster=ref.management_cluster, namespace=ref.namespace,
+                         name=ref.name, consistency=consistency)

@@ -1,0 +1,84 @@
+"""Write the parts of a backup set besides the snapshot, and finally its manifest.
+
+Every part is written under the backup's own prefix with a deterministic key, so a retried
+stage overwrites what it wrote before instead of adding to it. The manifest goes last and only
+after every part it lists is confirmed in the bucket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.domain.backup_layout import BackupLocation
+from hcp_dr.domain.cluster_objects import (
+    collect_cluster_objects,
+    encryption_material,
+    without_status,
+)
+from hcp_dr.errors import BackupIncomplete, EncryptionKeyMissing
+from hcp_dr.models.cluster import HostedClusterRef
+from hcp_dr.models.manifest import (
+    BackupManifest,
+    BackupObjectEntry,
+    EncryptionEntry,
+    EtcdSnapshotEntry,
+)
+from hcp_dr.version import TOOL_VERSION
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.management_cluster import ManagementClusterApi
+
+OBJECT_INDEX = "objects/index.json"
+
+
+def store_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,
+                          ref: HostedClusterRef, location: BackupLocation,
+                          hosted_cluster: dict) -> dict:
+    """Store encryption material and objects; returns counts (no secret content)."""
+    material = encryption_material(hosted_cluster)
+    encryption = EncryptionEntry(type=material["type"], kms_key_arn=material.get("kms_key_arn"))
+    if material["type"] == "aescbc":
+        secret = api.get_secret(ref.namespace, material.get("secret") or "")
+        if secret is None:
+            raise EncryptionKeyMissing(
+                f"encryption key secret {material.get('secret')!r} missing in {ref.namespace}"
+            )
+        secret.setdefault("apiVersion", "v1")
+        secret.setdefault("kind", "Secret")
+        bucket.put_json(location.encryption_key, without_status(secret))
+        encryption = EncryptionEntry(type="aescbc", key=location.encryption_key)
+    entries = []
+    for obj in collect_cluster_objects(api, ref, hosted_cluster):
+        key = location.object_key(obj.kind_plural, obj.namespace, obj.name)
+        digest = bucket.put_json(key, obj.body)
+        entries.append(BackupObjectEntry(key=key, kind=obj.kind_plural,
+                                         namespace=obj.namespace, name=obj.name, sha256=digest))
+    index = {"encryption": encryption.model_dump(), "objects": [e.model_dump() for e in entries]}
+    bucket.put_json(location.prefix + OBJECT_INDEX, index)
+    return {"objects": len(entries), "encryption": encryption.type}
+
+
+def write_manifest(bucket: BackupBucket, ref: HostedClusterRef, location: BackupLocation, *,
+                   consistency: str, ocp_minor: int, started_at: datetime,
+                   finished_at: datetime, etcd: EtcdSnapshotEntry) -> BackupManifest:
+    index = bucket.get_json(location.prefix + OBJECT_INDEX)
+    if index is None:
+        raise BackupIncomplete(f"{location.prefix}: object index missing")
+    manifest = BackupManifest(
+        tool_version=TOOL_VERSION, backup_id=location.backup_id,
+        hosted_cluster={"namespace": ref.namespace, "name": ref.name},
+        management_cluster=ref.management_cluster, consistency=consistency,
+        ocp_minor=ocp_minor, started_at=started_at, finished_at=finished_at, etcd=etcd,
+        encryption=EncryptionEntry.model_validate(index["encryption"]),
+        objects=[BackupObjectEntry.model_validate(o) for o in index["objects"]],
+    )
+    listed = [manifest.etcd.key] + [o.key for o in manifest.objects]
+    if manifest.encryption.key:
+        listed.append(manifest.encryption.key)
+    missing = [k for k in listed if bucket.head(k) is None]
+    if missing:
+        raise BackupIncomplete(f"{location.prefix}: {len(missing)} listed parts missing")
+    bucket.put_json(location.manifest_key, manifest.model_dump(mode="json"))
+    return manifest

@@ -1,0 +1,107 @@
+"""Where the etcd snapshot is taken: inside one healthy etcd pod, onto the etcd volume.
+
+The snapshot never leaves the pod through this Lambda: the pod writes it to its own volume,
+computes its SHA-256 and reads its revision and key count; a later stage uploads it straight
+from the pod to S3.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from hcp_dr.domain.etcd_members import ETCD_CONTAINER
+from hcp_dr.domain.etcd_tooling import SNAPSHOT_DIR, EtcdTooling
+from hcp_dr.errors import InsufficientSnapshotSpace, PodCommandFailed, SnapshotFailed
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.management_cluster import ManagementClusterApi
+
+# Exit code the snapshot script uses when the volume cannot hold another copy of the db.
+_NO_SPACE_EXIT = 28
+# Headroom over the current database size that must be free before snapshotting.
+_SPACE_FACTOR_PERCENT = 120
+
+
+class SnapshotRecord(BaseModel):
+    """A snapshot file in an etcd pod, with what the pod measured of it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    pod: str
+    path: str
+    sha256: str  # hex
+    size_bytes: int
+    revision: int
+    total_keys: int
+    etcd_hash: int
+
+
+def snapshot_path(backup_id: str) -> str:
+    """One file name per backup, so a retried stage overwrites its own file only."""
+    return f"{SNAPSHOT_DIR}/hcp-dr-{backup_id}.db"
+
+
+def _snapshot_script(tooling: EtcdTooling, path: str) -> str:
+    quoted = shlex.quote(path)
+    return "\n".join([
+        "set -eu",
+        f"rm -f {quoted}",
+        f"free_kb=$(df -Pk {SNAPSHOT_DIR} | awk 'NR==2 {{print $4}}')",
+        f"used_kb=$(du -sk {SNAPSHOT_DIR} | cut -f1)",
+        f"if [ \"$free_kb\" -lt $((used_kb * {_SPACE_FACTOR_PERCENT} / 100)) ]; then",
+        f"  echo \"free ${{free_kb}}KiB < needed for ${{used_kb}}KiB\" >&2; exit {_NO_SPACE_EXIT}",
+        "fi",
+        f"{tooling.etcdctl('snapshot', 'save', path)} >&2",
+        f"echo \"sha256=$(sha256sum {quoted} | cut -d' ' -f1)\"",
+        f"echo \"size=$(stat -c %s {quoted})\"",
+        f"echo \"status=$({tooling.snapshot_status(path)})\"",
+    ])
+
+
+def _parse_report(stdout: str) -> dict[str, str]:
+    report: dict[str, str] = {}
+    for line in stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            report[key.strip()] = value.strip()
+    return report
+
+
+def take_snapshot(api: ManagementClusterApi, hcp_namespace: str, pod: str,
+                  tooling: EtcdTooling, backup_id: str) -> SnapshotRecord:
+    """Run `etcdctl snapshot save` in the pod and return what it produced."""
+    path = snapshot_path(backup_id)
+    result = api.run_in_pod(hcp_namespace, pod, ETCD_CONTAINER,
+                            ["/bin/sh", "-c", _snapshot_script(tooling, path)],
+                            timeout_seconds=240)
+    if result.exit_code == _NO_SPACE_EXIT:
+        raise InsufficientSnapshotSpace(f"{hcp_namespace}/{pod}: {result.stderr.strip()[-300:]}")
+    if result.exit_code != 0:
+        raise SnapshotFailed(
+            f"{hcp_namespace}/{pod}: exit {result.exit_code}: {result.stderr.strip()[-500:]}"
+        )
+    report = _parse_report(result.stdout)
+    try:
+        status = json.loads(report["status"])
+        return SnapshotRecord(
+            pod=pod, path=path, sha256=report["sha256"], size_bytes=int(report["size"]),
+            revision=int(status["revision"]), total_keys=int(status["totalKey"]),
+            etcd_hash=int(status["hash"]),
+        )
+    except (KeyError, ValueError) as exc:
+        raise SnapshotFailed(f"{hcp_namespace}/{pod}: unreadable snapshot report ({exc})") from None
+
+
+def remove_snapshot_file(api: ManagementClusterApi, hcp_namespace: str, pod: str,
+                         backup_id: str) -> bool:
+    """Delete this backup's snapshot file from the pod's volume; True if the pod answered."""
+    path = shlex.quote(snapshot_path(backup_id))
+    result = api.run_in_pod(hcp_namespace, pod, ETCD_CONTAINER,
+                            ["/bin/sh", "-c", f"rm -f {path} {path}.part"], timeout_seconds=60)
+    if result.exit_code != 0:
+        raise PodCommandFailed(f"{hcp_namespace}/{pod}: rm exited {result.exit_code}")
+    return True

@@ -1,0 +1,95 @@
+"""Pause a hosted cluster's reconciliation and scale its etcd writers to zero, and undo it.
+
+What was there before (replica counts, an existing `pausedUntil`) is written to an annotation
+on the HostedCluster BEFORE anything is scaled, so a retried or crashed stage never mistakes
+its own zeros for the original counts, and resume restores HA clusters to 3, not to 1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hcp_dr.errors import HostedClusterNotFound, KubernetesRequestRejected
+from hcp_dr.models.cluster import HostedClusterRef
+from hcp_dr.models.kinds import HOSTED_CLUSTERS
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.management_cluster import ManagementClusterApi
+
+ETCD_WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
+QUIESCE_ANNOTATION = "hcp-dr.openshift.io/quiesced"
+
+
+class QuiesceRecord(BaseModel):
+    """What `pause_reconciliation` changed, enough to put it back exactly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    paused_until_before: str | None
+    replicas: dict[str, int]
+
+
+def _hosted_cluster(api: ManagementClusterApi, ref: HostedClusterRef) -> dict:
+    hc = api.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
+    if hc is None:
+        raise HostedClusterNotFound(
+            f"HostedCluster {ref.key} not found on {ref.management_cluster}"
+        )
+    return hc
+
+
+def recorded_quiesce(hosted_cluster: dict) -> QuiesceRecord | None:
+    raw = (hosted_cluster.get("metadata", {}).get("annotations") or {}).get(QUIESCE_ANNOTATION)
+    if raw is None:
+        return None
+    try:
+        return QuiesceRecord.model_validate_json(raw)
+    except ValidationError:
+        raise KubernetesRequestRejected(
+            f"annotation {QUIESCE_ANNOTATION} is not a quiesce record"
+        ) from None
+
+
+def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef,
+                         deployments: tuple[str, ...] = ETCD_WRITERS) -> QuiesceRecord:
+    """Pause the HC and scale `deployments` in its HCP namespace to 0; safe to run twice."""
+    hc = _hosted_cluster(api, ref)
+    record = recorded_quiesce(hc)
+    if record is None:
+        counts = {d: api.get_deployment_replicas(ref.hcp_namespace, d) for d in deployments}
+        record = QuiesceRecord(
+            paused_until_before=(hc.get("spec") or {}).get("pausedUntil"),
+            replicas={d: n for d, n in counts.items() if n is not None},
+        )
+        api.merge_patch_custom(HOSTED_CLUSTERS, ref.namespace, ref.name, {
+            "metadata": {"annotations": {QUIESCE_ANNOTATION: record.model_dump_json()}},
+            "spec": {"pausedUntil": "true"},
+        })
+    for deployment in record.replicas:
+        api.scale_deployment(ref.hcp_namespace, deployment, 0)
+    return record
+
+
+def resume_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef,
+                          fallback: QuiesceRecord | None = None) -> QuiesceRecord | None:
+    """Scale back to the recorded counts, then restore `pausedUntil`; safe to run twice.
+
+    The annotation is the source of truth; `fallback` (from the execution state) covers an HC
+    whose annotation was lost. Returns None when there was nothing to resume.
+    """
+    hc = api.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
+    if hc is None:
+        return None
+    record = recorded_quiesce(hc) or fallback
+    if record is None:
+        return None
+    for deployment, replicas in record.replicas.items():
+        if api.get_deployment_replicas(ref.hcp_namespace, deployment) is not None:
+            api.scale_deployment(ref.hcp_namespace, deployment, replicas)
+    api.merge_patch_custom(HOSTED_CLUSTERS, ref.namespace, ref.name, {
+        "metadata": {"annotations": {QUIESCE_ANNOTATION: None}},
+        "spec": {"pausedUntil": record.paused_until_before},
+    })
+    return record

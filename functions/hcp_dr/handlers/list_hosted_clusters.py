@@ -1,0 +1,20 @@
+"""Scheduled backup, step 1: list the hosted clusters to back up."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hcp_dr import dependencies
+from hcp_dr.domain.backup_fleet import FleetSelection, backup_targets
+from hcp_dr.handlers.event_parsing import parse_event
+from hcp_dr.observability import logger
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context: LambdaContext) -> dict:
+    selection = parse_event(FleetSelection, event or {})
+    fleet = backup_targets(dependencies.management_clusters(), selection)
+    logger.info("backup targets listed", extra={
+        "targets": len(fleet.targets), "unreachable": fleet.unreachable,
+    })
+    return fleet.model_dump(mode="json")

@@ -1,0 +1,66 @@
+"""Last backup stage, success or failure: publish the backup's metrics.
+
+BackupSucceeded/BackupFailed, BackupDurationSeconds and BackupSizeBytes per hosted cluster, and
+NewestBackupAgeSeconds, which the freshness alarm watches: it is measured from the catalog,
+so a failed backup shows the age of the last good one, not zero.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from hcp_dr import dependencies
+from hcp_dr.domain import backup_stages
+from hcp_dr.handlers.event_parsing import parse_event
+from hcp_dr.models.backup_state import BackupRequest, BackupRun, FailureInfo
+from hcp_dr.observability import bind_execution, logger, metrics
+
+
+class ManifestSummary(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    backup_id: str
+    bytes: int
+
+
+class BackupOutcomeEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    outcome: Literal["SUCCEEDED", "FAILED"]
+    request: BackupRequest
+    backup: BackupRun
+    manifest: ManifestSummary | None = None
+    error: FailureInfo | None = None
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict, context: LambdaContext) -> dict:
+    parsed = parse_event(BackupOutcomeEvent, event)
+    ref = parsed.request.ref
+    bind_execution(parsed.backup.execution_id, ref.key)
+    now = datetime.now(UTC)
+    metrics.add_dimension(name="HostedCluster", value=ref.key)
+    succeeded = parsed.outcome == "SUCCEEDED"
+    metrics.add_metric(name="BackupSucceeded", unit=MetricUnit.Count, value=int(succeeded))
+    metrics.add_metric(name="BackupFailed", unit=MetricUnit.Count, value=int(not succeeded))
+    duration = (now - parsed.backup.started_at).total_seconds()
+    metrics.add_metric(name="BackupDurationSeconds", unit=MetricUnit.Seconds, value=duration)
+    if succeeded and parsed.manifest:
+        metrics.add_metric(name="BackupSizeBytes", unit=MetricUnit.Bytes,
+                           value=parsed.manifest.bytes)
+    age = backup_stages.newest_backup_age_seconds(dependencies.backup_bucket(), ref.namespace,
+                                                  ref.name, now)
+    if age is not None:
+        metrics.add_metric(name="NewestBackupAgeSeconds", unit=MetricUnit.Seconds, value=age)
+    result = {"outcome": parsed.outcome, "duration_seconds": round(duration, 3),
+              "newest_backup_age_seconds": age,
+              "error": parsed.error.Error if parsed.error else None}
+    log = logger.info if succeeded else logger.error
+    log("backup finished", extra=result)
+    return result

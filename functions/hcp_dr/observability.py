@@ -1,0 +1,23 @@
+"""One Logger and one Metrics for every handler, configured by the POWERTOOLS_* variables.
+
+Log lines carry the Step Functions execution and the hosted cluster (`bind_execution`), never
+kubeconfigs, keys or presigned URLs: handlers log identifiers and counts only.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+
+SERVICE = "hcp-dr"
+METRICS_NAMESPACE = "HcpDr"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+
+
+def bind_execution(execution_id: str, hosted_cluster: str | None = None) -> None:
+    """Add the correlation keys to every following log line of this invocation."""
+    keys = {"execution": execution_id}
+    if hosted_cluster:
+        keys["hosted_cluster"] = hosted_cluster
+    logger.append_keys(**keys)
