@@ -22,9 +22,15 @@ if TYPE_CHECKING:
 _VOLATILE_METADATA = ("managedFields",)
 
 
-def _skipped_hcp_secret(name: str, hc_name: str) -> bool:
-    return bool(re.search(r"docker|service-account-token|oauth-openshift", name)) or (
-        f"token-{hc_name}" in name
+def _skipped_hcp_secret(secret: dict, hc_name: str) -> bool:
+    """Secrets the destination recreates: pull/dockercfg, SA tokens, OAuth sessions.
+
+    Upstream filters `oc get secret` lines, which include the TYPE column: a match on the type
+    (e.g. `kubernetes.io/service-account-token`) excludes a secret as well as one on the name.
+    """
+    line = f"{secret['metadata']['name']} {secret.get('type', '')}"
+    return bool(re.search(r"docker|service-account-token|oauth-openshift", line)) or (
+        f"token-{hc_name}" in secret["metadata"]["name"]
     )
 
 
@@ -56,7 +62,7 @@ def _secrets(api: ManagementClusterApi, ref: HostedClusterRef) -> list[ClusterOb
     found = [s for s in api.list_secrets(ref.namespace)
              if s["metadata"]["name"].startswith(ref.name)]
     found += [s for s in api.list_secrets(ref.hcp_namespace)
-              if not _skipped_hcp_secret(s["metadata"]["name"], ref.name)]
+              if not _skipped_hcp_secret(s, ref.name)]
     for secret in found:
         secret.setdefault("apiVersion", "v1")
         secret.setdefault("kind", "Secret")

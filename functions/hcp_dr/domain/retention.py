@@ -46,7 +46,7 @@ def backups_to_keep(backups: Iterable[RetainedBackup], now: datetime,
     """The ids that survive pruning; everything else in `backups` may be deleted."""
     candidates = list(backups)
     keep = {b.backup_id for b in candidates
-            if now - b.taken_at <= timedelta(hours=policy.keep_all_hours)}
+            if now - b.taken_at < timedelta(hours=policy.keep_all_hours)}
     keep |= _newest_per_bucket(candidates, now, timedelta(days=1), policy.daily_days)
     keep |= _newest_per_bucket(candidates, now, timedelta(weeks=1), policy.weekly_weeks)
     verified = [b for b in candidates if b.verified]

@@ -1,0 +1,72 @@
+"""Grandfather-father-son retention keeps exactly the right set."""
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hcp_dr.domain.retention import RetainedBackup, RetentionPolicy, backups_to_keep
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+def _backups(ages_minutes: list[int], verified: list[bool]) -> list[RetainedBackup]:
+    return [
+        RetainedBackup(f"b{i:04d}", NOW - timedelta(minutes=age), ok)
+        for i, (age, ok) in enumerate(zip(ages_minutes, verified, strict=False))
+    ]
+
+
+def _expected(backups: list[RetainedBackup], policy: RetentionPolicy) -> set[str]:
+    """Independent statement of the policy: for each rule, what it alone keeps."""
+    keep = {b.backup_id for b in backups
+            if (NOW - b.taken_at).total_seconds() < policy.keep_all_hours * 3600}
+    for width, count in ((timedelta(days=1), policy.daily_days),
+                         (timedelta(weeks=1), policy.weekly_weeks)):
+        for bucket in range(count):
+            lo, hi = NOW - width * (bucket + 1), NOW - width * bucket
+            inside = [b for b in backups if lo < b.taken_at <= hi]
+            if inside:
+                keep.add(max(inside, key=lambda b: b.taken_at).backup_id)
+    verified = [b for b in backups if b.verified]
+    if verified:
+        keep.add(max(verified, key=lambda b: (b.taken_at, b.backup_id)).backup_id)
+    return keep
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ages=st.lists(st.integers(min_value=0, max_value=60 * 24 * 70), min_size=0, max_size=40,
+                  unique=True),
+    verified=st.lists(st.booleans(), min_size=40, max_size=40),
+    hours=st.integers(0, 72), days=st.integers(0, 14), weeks=st.integers(0, 8),
+)
+def test_keeps_exactly_what_the_policy_says(ages, verified, hours, days, weeks):
+    policy = RetentionPolicy(keep_all_hours=hours, daily_days=days, weekly_weeks=weeks)
+    backups = _backups(ages, verified)
+    assert backups_to_keep(backups, NOW, policy) == _expected(backups, policy)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ages=st.lists(st.integers(0, 60 * 24 * 400), min_size=1, max_size=30, unique=True),
+       verified=st.lists(st.booleans(), min_size=30, max_size=30))
+def test_newest_verified_backup_always_survives_even_a_zero_policy(ages, verified):
+    backups = _backups(ages, verified)
+    kept = backups_to_keep(backups, NOW, RetentionPolicy(keep_all_hours=0, daily_days=0,
+                                                         weekly_weeks=0))
+    good = [b for b in backups if b.verified]
+    if good:
+        assert max(good, key=lambda b: b.taken_at).backup_id in kept
+        assert len(kept) == 1
+    else:
+        assert kept == set()
+
+
+def test_one_per_day_keeps_the_newest_of_each_day():
+    backups = [RetainedBackup(f"d{d}h{h}", NOW - timedelta(days=d, hours=h), True)
+               for d in range(1, 4) for h in (1, 5, 20)]
+    # Day buckets count back from now: bucket 1 = ages [1d, 2d) holds d1h1, d1h5, d1h20.
+    policy = RetentionPolicy(keep_all_hours=0, daily_days=4, weekly_weeks=0)
+    assert backups_to_keep(backups, NOW, policy) == {"d1h1", "d2h1", "d3h1"}
+    policy = RetentionPolicy(keep_all_hours=0, daily_days=3, weekly_weeks=0)
+    assert backups_to_keep(backups, NOW, policy) == {"d1h1", "d2h1"}
