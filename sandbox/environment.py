@@ -23,7 +23,7 @@ from sandbox.aws.statemachines import deploy_state_machines
 from sandbox.controllers.base import Controller
 from sandbox.controllers.external_dns import ExternalDnsController
 from sandbox.controllers.workload_status import WorkloadStatusController
-from sandbox.crd_admission import crd_validator
+from sandbox.crd_admission import crd_mutator, crd_validator
 from sandbox.kubeapi.cluster import EmulatedCluster
 from sandbox.pods.exec_stream import PodExecHandler
 from sandbox.pods.pod_runtime import PodRuntime
@@ -34,6 +34,7 @@ from sandbox.scenario.hosted_cluster import Availability, HostedClusterPlan
 from sandbox.scenario.management_cluster import operator_objects, router_hostname
 
 KUBECONFIG_SECRET_PREFIX = "hcp-dr/management-clusters/"
+BACKUP_SCHEDULE = "hcp-dr-scheduled-backup"
 Role = Literal["source", "destination"]
 
 
@@ -88,6 +89,7 @@ class Sandbox:
                 self.hosted = deploy_hosted_cluster(
                     self.management["source"].cluster, self.pods, self.plan,
                     self.options.etcd_seed_keys)
+                self.wait_for_dns(self.plan.route_hostnames(), present=True)
             self.write_state()
         except BaseException:
             self.stop()
@@ -144,10 +146,22 @@ class Sandbox:
             Name=self.plan.external_dns_domain, CallerReference=f"hcp-dr-{time.time_ns()}")
         self.zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
         self.state_machines = deploy_state_machines(self.aws, self.backup_env.substitutions)
+        self._create_backup_schedule()
+
+    def _create_backup_schedule(self) -> None:
+        """The schedule the stack creates: every registered cluster, on a rate expression."""
+        self.aws.client("scheduler").create_schedule(
+            Name=BACKUP_SCHEDULE, ScheduleExpression="rate(1 hour)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": self.state_machines["ScheduledBackup"],
+                    "RoleArn": "arn:aws:iam::123456789012:role/hcp-dr-scheduler",
+                    "Input": json.dumps({"consistency": "online"})})
 
     def _start_management_cluster(self, role: Role, crds: str) -> ManagementClusterRuntime:
         name = role
-        cluster = EmulatedCluster.start(name, crd_dir(crds), validator=crd_validator(crd_dir(crds)),
+        crds_path = crd_dir(crds)
+        cluster = EmulatedCluster.start(name, crds_path, validator=crd_validator(crds_path),
+                                        mutator=crd_mutator(crds_path),
                                         exec_handler=PodExecHandler(self.pods, name))
         runtime = ManagementClusterRuntime(role, cluster)
         try:
@@ -182,6 +196,36 @@ class Sandbox:
             else:
                 os.environ[key] = value
         self._saved_env.clear()
+
+    # -- operating it ---------------------------------------------------------------------
+    def dns_records(self) -> dict[str, str]:
+        """CNAME records of the external-DNS zone: hostname -> target."""
+        paginator = self.aws.client("route53").get_paginator("list_resource_record_sets")
+        records: dict[str, str] = {}
+        for page in paginator.paginate(HostedZoneId=self.zone_id):
+            for record in page["ResourceRecordSets"]:
+                if record["Type"] == "CNAME":
+                    records[record["Name"].rstrip(".")] = record["ResourceRecords"][0]["Value"]
+        return records
+
+    def wait_for_dns(self, hostnames: list[str], *, present: bool, timeout: float = 15.0) -> None:
+        """Wait until ExternalDNS has (or has removed) the CNAMEs of `hostnames`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.dns_records()
+            if all((h in records) == present for h in hostnames):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"DNS records not {'created' if present else 'removed'}")
+            time.sleep(0.05)
+
+    def fire_backup_schedule(self) -> str:
+        """One tick of the backup schedule, as EventBridge Scheduler delivers it; returns the
+        ScheduledBackup execution ARN."""
+        delivery = self.aws.events.fire_schedule(self.aws.client("scheduler"), BACKUP_SCHEDULE)
+        if delivery.error or not delivery.execution_arn:
+            raise RuntimeError(f"schedule tick not delivered: {delivery.error}")
+        return delivery.execution_arn
 
     # -- what others attach to -------------------------------------------------------------
     def kubeconfig_path(self, name: str, kubeconfig: str) -> Path:

@@ -80,6 +80,9 @@ class HostedClusterPlan:
                   "Ignition": "ignition"}[service]
         return f"{prefix}-{self.name}.{self.external_dns_domain}"
 
+    def route_hostnames(self) -> list[str]:
+        return [self.hostname(service) for service in ROUTED_SERVICES]
+
     @property
     def encryption_secret(self) -> str:
         return f"{self.name}-etcd-encryption-key"

@@ -28,17 +28,21 @@ class BackupBucket:
         self.bucket = bucket
         self._kms_key_id = kms_key_id
 
-    def presign_put(self, key: str, sha256_b64: str, ttl_seconds: int) -> str:
+    def presign_put(self, key: str, sha256_b64: str,
+                    ttl_seconds: int) -> tuple[str, dict[str, str]]:
         """A SigV4 presigned PUT that S3 only accepts with a body of that SHA-256.
 
-        The URL is a credential for its lifetime: callers hand it to the pod over stdin and
-        never log or return it.
+        Returns the URL and the headers the uploader must send (they are signed). The URL is
+        a credential for its lifetime: callers hand it to the pod over stdin and never log or
+        return it.
         """
-        return self._s3.generate_presigned_url(
+        url = self._s3.generate_presigned_url(
             "put_object",
-            Params={"Bucket": self.bucket, "Key": key, "ChecksumSHA256": sha256_b64},
+            Params={"Bucket": self.bucket, "Key": key, "ChecksumSHA256": sha256_b64,
+                    "ChecksumAlgorithm": "SHA256"},
             ExpiresIn=ttl_seconds,
         )
+        return url, {"x-amz-checksum-sha256": sha256_b64, "x-amz-sdk-checksum-algorithm": "SHA256"}
 
     def head(self, key: str) -> dict | None:
         try:

@@ -43,14 +43,14 @@ def sha256_hex_to_b64(sha256_hex: str) -> str:
     return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def _upload_script(path: str, sha256_b64: str) -> str:
+def _upload_script(path: str, headers: dict[str, str]) -> str:
     # `read` and `printf` are shell builtins: the URL never becomes a process argument.
+    header_flags = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in sorted(headers.items()))
     return "\n".join([
         "set -eu",
         "IFS= read -r url",
         "printf 'url = \"%s\"\\n' \"$url\" | curl -sS -X PUT -K - "
-        f"-H {shlex.quote('x-amz-checksum-sha256: ' + sha256_b64)} "
-        "-H 'content-type: application/octet-stream' "
+        f"{header_flags} -H 'content-type: application/octet-stream' "
         f"-T {shlex.quote(path)} -o - -w '\\nhttp_code=%{{http_code}}\\n'",
     ])
 
@@ -72,9 +72,9 @@ def upload_from_pod(api: ManagementClusterApi, hcp_namespace: str, snapshot: Sna
             f"snapshot of {snapshot.size_bytes} bytes exceeds a single presigned PUT"
         )
     sha256_b64 = sha256_hex_to_b64(snapshot.sha256)
-    url = bucket.presign_put(key, sha256_b64, url_ttl_seconds)
+    url, headers = bucket.presign_put(key, sha256_b64, url_ttl_seconds)
     result = api.run_in_pod(hcp_namespace, snapshot.pod, ETCD_CONTAINER,
-                            ["/bin/sh", "-c", _upload_script(snapshot.path, sha256_b64)],
+                            ["/bin/sh", "-c", _upload_script(snapshot.path, headers)],
                             stdin_line=url, timeout_seconds=840)
     status, code = _http_outcome(result.stdout)
     if status in (400, 403) and code in _CHECKSUM_ERROR_CODES:
@@ -94,9 +94,8 @@ def confirm_upload(bucket: BackupBucket, key: str, snapshot: SnapshotRecord) -> 
     head = bucket.head(key)
     if head is None:
         raise SnapshotUploadFailed(f"{key} is not in the bucket after upload")
-    stored_checksum = head.get("ChecksumSHA256")
     if head.get("ContentLength") != snapshot.size_bytes or (
-        stored_checksum and stored_checksum != sha256_hex_to_b64(snapshot.sha256)
+        head.get("ChecksumSHA256") != sha256_hex_to_b64(snapshot.sha256)
     ):
         raise SnapshotCorrupted(f"{key}: stored object differs from the pod's snapshot")
     return UploadRecord(bucket=bucket.bucket, key=key, size_bytes=snapshot.size_bytes,

@@ -1,0 +1,213 @@
+"""Backups of a SingleReplica hosted cluster through the real Backup state machine."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+
+import pytest
+from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.domain.backup_catalog import restorable_backups
+
+from sandbox.environment import Sandbox
+from tests.integration.backup_driver import (
+    bucket_keys,
+    handler_wrapped,
+    manifests,
+    run_backup,
+    start_backup,
+)
+
+HC = ("hypershift.openshift.io", "v1beta1", "hostedclusters")
+DEPLOYMENTS = ("apps", "v1", "deployments")
+
+
+def _bucket(sandbox: Sandbox) -> BackupBucket:
+    env = sandbox.backup_env
+    assert env is not None
+    return BackupBucket(sandbox.aws.client("s3"), env.bucket, env.kms_key_arn)
+
+
+def _manifest(sandbox: Sandbox, backup_id: str) -> dict:
+    prefix = f"backups/{sandbox.plan.namespace}/{sandbox.plan.name}/{backup_id}/"
+    document = _bucket(sandbox).get_json(prefix + "manifest.json")
+    assert document is not None
+    return document
+
+
+def test_online_backup_writes_a_complete_verified_set(sandbox: Sandbox):
+    run = run_backup(sandbox)
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    backup_id = run.output["backup_id"]
+    manifest = _manifest(sandbox, backup_id)
+    etcd = manifest["etcd"]
+    assert etcd["trailer_verified"] is True
+    assert etcd["revision"] == run.output["snapshot"]["revision"] > 0
+    assert manifest["schema_version"] == 1 and manifest["consistency"] == "online"
+    assert manifest["management_cluster"] == "source"
+    # The bytes in S3 are the pod's snapshot: SHA-256 as measured in the pod, KMS-encrypted.
+    head = sandbox.aws.client("s3").head_object(
+        Bucket=sandbox.backup_env.bucket, Key=etcd["key"], ChecksumMode="ENABLED")
+    assert head["ContentLength"] == etcd["size_bytes"]
+    assert base64.b64decode(head["ChecksumSHA256"]).hex() == etcd["sha256"]
+    assert head["ServerSideEncryption"] == "aws:kms"
+    # Every part the manifest lists exists.
+    keys = set(bucket_keys(sandbox, f"backups/{sandbox.plan.namespace}/"))
+    assert {o["key"] for o in manifest["objects"]} <= keys
+    assert backup_id in [e.location.backup_id for e in restorable_backups(
+        _bucket(sandbox), sandbox.plan.namespace, sandbox.plan.name)]
+
+
+def test_backup_set_holds_the_objects_of_migration_step_5(sandbox: Sandbox):
+    run = run_backup(sandbox)
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    manifest = _manifest(sandbox, run.output["backup_id"])
+    by_kind: dict[str, set[str]] = {}
+    for entry in manifest["objects"]:
+        by_kind.setdefault(entry["kind"], set()).add(entry["name"])
+    plan = sandbox.plan
+    assert by_kind["hostedclusters"] == {plan.name}
+    assert by_kind["nodepools"] == {plan.nodepool_name}
+    for kind in ("hostedcontrolplanes", "clusters", "awsclusters", "awsmachinetemplates",
+                 "machinedeployments", "machinesets", "machines", "awsmachines"):
+        assert by_kind.get(kind), f"no {kind} in the backup"
+    assert len(by_kind["machines"]) == plan.nodepool_replicas
+    secrets = by_kind["secrets"]
+    assert plan.encryption_secret in secrets and plan.admin_kubeconfig_secret in secrets
+    assert "etcd-client-tls" in secrets
+    skipped = [s for s in secrets if "docker" in s or s.startswith(("default-token-",
+                                                                     f"token-{plan.name}"))
+               or "oauth-openshift" in s]
+    assert skipped == []
+    # Status is dropped; the encryption key is stored as its own part.
+    hc_key = next(o["key"] for o in manifest["objects"] if o["kind"] == "hostedclusters")
+    assert "status" not in _bucket(sandbox).get_json(hc_key)
+    assert manifest["encryption"]["type"] == "aescbc"
+    key_secret = _bucket(sandbox).get_json(manifest["encryption"]["key"])
+    assert key_secret["metadata"]["name"] == plan.encryption_secret
+    assert key_secret["data"]["key"]
+
+
+def test_snapshot_file_is_removed_and_the_lock_released(sandbox: Sandbox):
+    run = run_backup(sandbox)
+    assert run.status == "SUCCEEDED"
+    pod = sandbox.hosted.etcd.members[0].pod
+    assert not list(pod.pv_dir.glob("data/hcp-dr-*.db"))
+    assert not list(pod.pv_dir.rglob("hcp-dr-*.db"))
+    table = sandbox.backup_env.lock_table
+    items = sandbox.aws.client("dynamodb").scan(TableName=table)["Items"]
+    assert items == []
+
+
+def test_quiesced_backup_pauses_scales_down_and_restores(sandbox: Sandbox):
+    store = sandbox.management["source"].cluster.store
+    ns = sandbox.plan.hcp_namespace
+    seen_zero = threading.Event()
+
+    def watch_snapshot(real):
+        def handler(event, context):
+            writers = [store.get(DEPLOYMENTS, ns, d)["spec"]["replicas"]
+                       for d in ("kube-apiserver", "openshift-apiserver",
+                                 "openshift-oauth-apiserver")]
+            hc = store.get(HC, sandbox.plan.namespace, sandbox.plan.name)
+            if writers == [0, 0, 0] and hc["spec"].get("pausedUntil") == "true":
+                seen_zero.set()
+            return real(event, context)
+        return handler
+
+    with handler_wrapped(sandbox, "SnapshotEtcd", watch_snapshot):
+        run = run_backup(sandbox, consistency="quiesced")
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert seen_zero.is_set(), "writers were not at 0 / HC not paused during the snapshot"
+    assert store.get(DEPLOYMENTS, ns, "kube-apiserver")["spec"]["replicas"] == 1
+    hc = store.get(HC, sandbox.plan.namespace, sandbox.plan.name)
+    assert "pausedUntil" not in hc["spec"]
+    assert "hcp-dr.openshift.io/quiesced" not in (hc["metadata"].get("annotations") or {})
+
+
+def test_byte_flipped_after_checksum_fails_and_is_not_restorable(sandbox: Sandbox):
+    pod = sandbox.hosted.etcd.members[0].pod
+
+    def corrupt_before_upload(real):
+        def handler(event, context):
+            path = pod.pv_dir / event["snapshot"]["path"].removeprefix("/var/lib/")
+            data = bytearray(path.read_bytes())
+            data[len(data) // 2] ^= 0x01
+            path.write_bytes(bytes(data))
+            return real(event, context)
+        return handler
+
+    before = set(manifests(sandbox))
+    with handler_wrapped(sandbox, "UploadSnapshot", corrupt_before_upload):
+        run = run_backup(sandbox)
+    assert run.status == "FAILED"
+    assert run.error == "SnapshotChecksumMismatch", run.cause
+    assert set(manifests(sandbox)) == before
+    restorable = [e.location.backup_id for e in restorable_backups(
+        _bucket(sandbox), sandbox.plan.namespace, sandbox.plan.name)]
+    assert all(b not in run.arn for b in restorable)
+    assert not list(pod.pv_dir.rglob("hcp-dr-*.db")), "failed backup left its file behind"
+
+
+def test_second_concurrent_backup_is_refused_by_the_lock(sandbox: Sandbox):
+    release = threading.Event()
+
+    def slow_snapshot(real):
+        def handler(event, context):
+            release.wait(timeout=30)
+            return real(event, context)
+        return handler
+
+    with handler_wrapped(sandbox, "SnapshotEtcd", slow_snapshot):
+        first = start_backup(sandbox)
+        time.sleep(1.0)
+        second = run_backup(sandbox)
+        release.set()
+        sfn = sandbox.aws.client("stepfunctions")
+        deadline = time.monotonic() + 60
+        while sfn.describe_execution(executionArn=first)["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    assert second.status == "FAILED" and second.error == "ClusterLocked", second.cause
+    assert sfn.describe_execution(executionArn=first)["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize(("request_overrides", "error"), [
+    ({"name": "Not_A_Name"}, "InvalidRequest"),
+    ({"namespace": ""}, "InvalidRequest"),
+    ({"consistency": "sometimes"}, "InvalidRequest"),
+    ({"surprise": "field"}, "InvalidRequest"),
+    ({"management_cluster": "nowhere"}, "UnknownManagementCluster"),
+    ({"management_cluster": "broken"}, "KubeconfigInvalid"),
+])
+def test_bad_input_fails_fast_and_changes_nothing(sandbox: Sandbox, request_overrides, error):
+    sandbox.aws.client("secretsmanager").put_secret_value(
+        SecretId="hcp-dr/management-clusters/broken", SecretString="not: [a kubeconfig") \
+        if _secret_exists(sandbox, "broken") else sandbox.aws.client(
+            "secretsmanager").create_secret(Name="hcp-dr/management-clusters/broken",
+                                            SecretString="not: [a kubeconfig")
+    store = sandbox.management["source"].cluster.store
+    hc_before = store.get(HC, sandbox.plan.namespace, sandbox.plan.name)
+    keys_before = set(bucket_keys(sandbox))
+    run = run_backup(sandbox, **request_overrides)
+    assert run.status == "FAILED"
+    assert run.error == error, run.cause
+    assert "kubeconfig" not in run.cause.lower() or error != "KubeconfigInvalid" or \
+        "not: [a" not in run.cause
+    assert set(bucket_keys(sandbox)) == keys_before
+    hc_after = store.get(HC, sandbox.plan.namespace, sandbox.plan.name)
+    assert hc_after["metadata"]["resourceVersion"] == hc_before["metadata"]["resourceVersion"]
+    table = sandbox.backup_env.lock_table
+    assert sandbox.aws.client("dynamodb").scan(TableName=table)["Items"] == []
+    history = sandbox.aws.client("stepfunctions").get_execution_history(executionArn=run.arn)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history["events"]
+               if e["type"].endswith("StateEntered")]
+    assert entered[0] == "ValidateRequest" and "AcquireLock" not in entered, entered
+    json.dumps(run.output)  # output (if any) is JSON, nothing else
+
+
+def _secret_exists(sandbox: Sandbox, cluster: str) -> bool:
+    names = [s["Name"] for s in sandbox.aws.client("secretsmanager").list_secrets()["SecretList"]]
+    return f"hcp-dr/management-clusters/{cluster}" in names
