@@ -1,0 +1,107 @@
+"""Repairs to moto 5.2.5's Step Functions interpreter that our state machines need.
+
+1. `arn:aws:states:::states:startExecution[.sync|.sync:2]` fails with `States.Runtime`
+   (`KeyError: 'StateMachineArn'`): moto ported LocalStack's interpreter but left the
+   request/response normalisation between the ASL spelling (`StateMachineArn`, `Output`) and
+   boto's (`stateMachineArn`, `output`) as no-ops. The helpers that do it survived
+   (`_to_boto_request`, `_from_boto_response`); we call them with botocore's shapes.
+   Timestamps in the results become epoch milliseconds, as AWS renders them.
+2. `StartExecution` without a `name` gives every such execution the ARN `...:None`, so a second
+   one collides. AWS generates a UUID; so do we.
+3. `StopExecution` leaves a task waiting for its token (`.waitForTaskToken`) blocked forever,
+   with its threads; stopping now wakes those waits, so a stopped execution really ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationModel
+
+from sandbox.aws.patching import PatchSet
+
+
+@cache
+def _operation(action_snake_case: str) -> OperationModel:
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    for name in model.operation_names:
+        if botocore.xform_name(name) == action_snake_case:
+            return model.operation_model(name)
+    raise KeyError(f"stepfunctions has no operation {action_snake_case!r}")
+
+
+def _dates_to_epoch_millis(value: Any) -> None:
+    """Step Functions renders integration timestamps (StartDate, StopDate) as epoch millis."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
+        value, list) else ()
+    for key, item in list(items):
+        if isinstance(item, dt.datetime):
+            value[key] = int(item.timestamp() * 1000)
+        else:
+            _dates_to_epoch_millis(item)
+
+
+def install(patches: PatchSet) -> None:
+    """Apply both repairs for the lifetime of `patches`."""
+    # Imported here, once LocalAws has replaced the AWS environment: importing the interpreter
+    # pulls in moto.ec2, which builds a boto3 Session and fails on e.g. a dangling AWS_PROFILE.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sfn,
+    )
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    StateTaskServiceSfn = state_task_service_sfn.StateTaskServiceSfn  # noqa: N806
+    normalise_parameters = StateTaskServiceSfn._normalise_parameters
+
+    def _normalise_parameters(
+        self: Any,
+        parameters: dict[str, Any],
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        normalise_parameters(self, parameters, boto_service_name, service_action_name)
+        action = self._get_boto_service_action(service_action_name)
+        self._to_boto_request(parameters, _operation(action).input_shape)
+
+    def _normalise_response(
+        self: Any,
+        response: Any,
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        action = self._get_boto_service_action(service_action_name)
+        self._from_boto_response(response, _operation(action).output_shape)
+        _dates_to_epoch_millis(response)
+
+    patches.replace(StateTaskServiceSfn, "_normalise_parameters", _normalise_parameters)
+    patches.replace(StateTaskServiceSfn, "_normalise_response", _normalise_response)
+
+    start_execution = StepFunctionsParserBackend.start_execution
+
+    def _start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: str | None = None,
+        trace_header: str | None = None,
+    ) -> Any:
+        return start_execution(
+            self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
+        )
+
+    patches.replace(StepFunctionsParserBackend, "start_execution", _start_execution)
+
+    stop_worker = ExecutionWorker.stop
+
+    def _stop_worker(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
+        stop_worker(self, stop_date, error, cause)
+        # The pool has no public iterator; its endpoints are what waiting tasks block on.
+        for endpoint in list(self.env.callback_pool_manager._pool.values()):
+            endpoint.interrupt_all()
+
+    patches.replace(ExecutionWorker, "stop", _stop_worker)
