@@ -137,9 +137,8 @@ class Sandbox:
         self._set_environment({
             **self.backup_env.environment,
             "HCP_DR_KUBECONFIG_SECRET_PREFIX": KUBECONFIG_SECRET_PREFIX,
-            "POWERTOOLS_SERVICE_NAME": "hcp-dr",
-            "POWERTOOLS_METRICS_NAMESPACE": "HcpDr",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("HCP_DR_SANDBOX_LOG_LEVEL", "WARNING"),
+            # Handler output is captured per function (sandbox/aws/cloudwatch_logs.py).
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("HCP_DR_SANDBOX_LOG_LEVEL", "INFO"),
         })
         dependencies.reset()  # a new sandbox is a fresh set of Lambda containers
         zone = self.aws.client("route53").create_hosted_zone(

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What Powertools reports as the service and the CloudWatch metrics namespace (POWERTOOLS_*).
+SERVICE_NAME = "hcp-dr"
+METRICS_NAMESPACE = "HcpDr"
+
 
 @dataclass(frozen=True)
 class LambdaFunctionSpec:

@@ -24,6 +24,7 @@ from typing import Any
 
 from moto.awslambda.exceptions import UnknownFunctionException
 
+from sandbox.aws.cloudwatch_logs import LambdaLogs
 from stacks.catalog import LAMBDA_FUNCTIONS, LambdaFunctionSpec
 
 Handler = Callable[[Any, Any], Any]
@@ -105,6 +106,7 @@ class LambdaRuntime:
         self._invocations: list[Invocation] = []
         self._async_pool: ThreadPoolExecutor | None = None
         self._pending: set[Future[Any]] = set()
+        self.logs = LambdaLogs()
 
     # -- registry -------------------------------------------------------------------------
 
@@ -168,7 +170,8 @@ class LambdaRuntime:
         error: dict[str, Any] | None = None
         body = b""
         try:
-            result = function.handler(event, context)
+            with self.logs.capture(name):
+                result = function.handler(event, context)
         except Exception as exc:
             error = lambda_error_payload(exc, skip_frames=1)  # from the handler's frame on
         else:

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hcp_dr.observability import METRICS_NAMESPACE, SERVICE
-
 from sandbox.aws.lambdas import ACCOUNT_ID
+from stacks.catalog import METRICS_NAMESPACE, SERVICE_NAME
 
 if TYPE_CHECKING:
     from sandbox.aws.server import LocalAws
@@ -40,7 +39,7 @@ class BackupEnvironment:
             "HCP_DR_BACKUP_BUCKET": self.bucket,
             "HCP_DR_BACKUP_KMS_KEY_ID": self.kms_key_arn,
             "HCP_DR_LOCK_TABLE": self.lock_table,
-            "POWERTOOLS_SERVICE_NAME": SERVICE,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }
 

@@ -103,6 +103,7 @@ class LocalAws:
             self._join_new_threads()
             self._restore_moto_config()
             self._patches.restore()
+            self.runtime.logs.uninstall()
             self._environment.restore()
             self._server = None
             self._endpoint_url = None
@@ -206,6 +207,7 @@ class LocalAws:
     # -- internals ------------------------------------------------------------------------
 
     def _patch_moto(self) -> None:
+        self.runtime.logs.install()
         self._patches.replace(LambdaSimpleBackend, "invoke", self.runtime.moto_invoke())
         sfn_fixes.install(self._patches)
         self.events.install(self._patches)
