@@ -70,6 +70,7 @@ class Sandbox:
         self.zone_id = ""
         self.management: dict[Role, ManagementClusterRuntime] = {}
         self.hosted: HostedClusterRuntime | None = None
+        self.fleet: list[HostedClusterRuntime] = []  # more hosted clusters (benchmarks)
         self.plan = HostedClusterPlan(availability=self.options.availability)
         self._workdir = Path(tempfile.mkdtemp(prefix="hcp-dr-sandbox-"))
         self.pods = PodRuntime(self._workdir / "pods")
@@ -110,6 +111,9 @@ class Sandbox:
         if self.hosted is not None:
             attempt(self.hosted.stop)
             self.hosted = None
+        for extra in self.fleet:
+            attempt(extra.stop)
+        self.fleet.clear()
         for runtime in self.management.values():
             for controller in runtime.controllers:
                 attempt(controller.stop)
@@ -195,6 +199,15 @@ class Sandbox:
             else:
                 os.environ[key] = value
         self._saved_env.clear()
+
+    def add_hosted_cluster(self, name: str, seed_keys: int = 200,
+                           availability: Availability = "SingleReplica") -> HostedClusterRuntime:
+        """Another hosted cluster on the source, e.g. for fan-out benchmarks."""
+        plan = HostedClusterPlan(availability=availability, hosted_cluster_name=name)
+        runtime = deploy_hosted_cluster(self.management["source"].cluster, self.pods, plan,
+                                        seed_keys)
+        self.fleet.append(runtime)
+        return runtime
 
     # -- operating it ---------------------------------------------------------------------
     def dns_records(self) -> dict[str, str]:

@@ -54,6 +54,8 @@ class HostedClusterPlan:
     ocp_version: str = "4.13.10"
     nodepool_replicas: int = 2
     infra_suffix: str = field(default_factory=lambda: secrets.token_hex(3))
+    # Another name than the render's `cesar`, for fleets of hosted clusters (benchmarks).
+    hosted_cluster_name: str | None = None
 
     @property
     def namespace(self) -> str:
@@ -61,7 +63,7 @@ class HostedClusterPlan:
 
     @property
     def name(self) -> str:
-        return rendered("HostedCluster")["metadata"]["name"]
+        return self.hosted_cluster_name or rendered("HostedCluster")["metadata"]["name"]
 
     @property
     def hcp_namespace(self) -> str:
@@ -94,7 +96,8 @@ class HostedClusterPlan:
     @property
     def nodepool_name(self) -> str:
         # The render says "cesar-fakeName"; a real API server rejects upper case in names.
-        return rendered("NodePool")["metadata"]["name"].lower()
+        rendered_name = rendered("NodePool")["metadata"]["name"].lower()
+        return rendered_name.replace(rendered("HostedCluster")["metadata"]["name"], self.name, 1)
 
 
 def now_rfc3339() -> str:
@@ -125,6 +128,8 @@ def _secret(name: str, namespace: str, data: dict[str, bytes],
 def _hosted_cluster_body(plan: HostedClusterPlan) -> dict:
     hc = copy.deepcopy(rendered("HostedCluster"))
     hc.pop("status", None)
+    hc["metadata"]["name"] = plan.name
+    hc["spec"]["pullSecret"] = {"name": f"{plan.name}-pull-secret"}
     spec = hc["spec"]
     spec["controllerAvailabilityPolicy"] = plan.availability
     spec["infraID"] = plan.infra_id
@@ -167,6 +172,7 @@ def _nodepool_body(plan: HostedClusterPlan) -> dict:
     nodepool = copy.deepcopy(rendered("NodePool"))
     nodepool.pop("status", None)
     nodepool["metadata"]["name"] = plan.nodepool_name
+    nodepool["spec"]["clusterName"] = plan.name
     nodepool["spec"]["replicas"] = plan.nodepool_replicas
     nodepool["spec"]["release"] = {"image": _release_image(plan)}
     return nodepool
@@ -178,7 +184,7 @@ def hosted_cluster_namespace_objects(plan: HostedClusterPlan) -> list[PlannedObj
     objects = [
         PlannedObject("", "v1", "namespaces", None, {
             "apiVersion": "v1", "kind": "Namespace", "metadata": _meta(plan.namespace)}),
-        _secret(pull["metadata"]["name"], plan.namespace,
+        _secret(f"{plan.name}-pull-secret", plan.namespace,
                 {".dockerconfigjson": base64.b64decode(pull["data"][".dockerconfigjson"])},
                 kind="kubernetes.io/dockerconfigjson", labels=pull["metadata"].get("labels")),
         _secret(plan.encryption_secret, plan.namespace, {"key": secrets.token_bytes(32)},

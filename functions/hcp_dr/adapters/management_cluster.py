@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import urllib3
@@ -39,12 +40,23 @@ class ObjectNotFound(Exception):
     """Internal signal for a 404; the domain turns it into its own error or a None."""
 
 
+class ObjectAlreadyExists(Exception):
+    """A create answered 409: someone created the object between our check and our create.
+    The domain re-reads it and decides (its own object from a rerun, or a foreign one)."""
+
+
 def _rejection(exc: ApiException, what: str) -> Exception:
+    # Only the status code and its standard phrase: `exc.reason` and `exc.body` can carry the
+    # response (e.g. a Secret's data), which must never reach an error message or a log.
+    try:
+        phrase = HTTPStatus(exc.status).phrase
+    except ValueError:
+        phrase = "no HTTP status"
     if exc.status in _TRANSIENT_STATUSES:
-        return KubernetesApiUnavailable(f"{what}: HTTP {exc.status} {exc.reason}")
+        return KubernetesApiUnavailable(f"{what}: HTTP {exc.status} {phrase}")
     if exc.status == 404:
         return ObjectNotFound(what)
-    return KubernetesRequestRejected(f"{what}: HTTP {exc.status} {exc.reason}")
+    return KubernetesRequestRejected(f"{what}: HTTP {exc.status} {phrase}")
 
 
 @contextmanager
@@ -141,6 +153,111 @@ class ManagementClusterApi:
         except ObjectNotFound:
             return None
 
+    # --- any resource by (group, version, plural); group "" is the core API ------------------
+    # The migration touches many kinds (namespaces, secrets, config maps, pods, nodes, apps and
+    # custom resources); one path-based surface keeps them uniform. `namespace=None` addresses
+    # cluster-scoped resources. Bodies are plain dicts in and out.
+
+    @staticmethod
+    def _path(kind: CustomResource, namespace: str | None, name: str | None = None) -> str:
+        root = f"/api/{kind.version}" if not kind.group else f"/apis/{kind.group}/{kind.version}"
+        scoped = f"{root}/namespaces/{namespace}" if namespace is not None else root
+        return f"{scoped}/{kind.plural}" + (f"/{name}" if name else "")
+
+    def _rest(self, method: str, path: str, *, query: dict[str, str] | None = None,
+              body: Any = None, content_type: str | None = None) -> Any:
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        verb, url, header_params, payload, _ = self._api.param_serialize(
+            method=method, resource_path=path, query_params=list((query or {}).items()),
+            header_params=headers, body=body, auth_settings=["BearerToken"],
+        )
+        response = self._api.call_api(verb, url, header_params=header_params, body=payload)
+        response.read()
+        return self._api.response_deserialize(response, {"2XX": "object"}).data
+
+    def get_object(self, kind: CustomResource, namespace: str | None, name: str) -> dict | None:
+        try:
+            with _api_call(f"get {kind.plural} {namespace or ''}/{name}"):
+                return self._rest("GET", self._path(kind, namespace, name))
+        except ObjectNotFound:
+            return None
+
+    def list_objects(self, kind: CustomResource, namespace: str | None = None,
+                     label_selector: str | None = None) -> list[dict]:
+        """Every object of a kind (follows `continue` pages); [] when the namespace is gone."""
+        items: list[dict] = []
+        query: dict[str, str] = {"limit": "500"}
+        if label_selector:
+            query["labelSelector"] = label_selector
+        try:
+            while True:
+                with _api_call(f"list {kind.plural} in {namespace or 'all namespaces'}"):
+                    page = self._rest("GET", self._path(kind, namespace), query=query)
+                items += page.get("items") or []
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    return items
+                query["continue"] = token
+        except ObjectNotFound:
+            return []
+
+    def create_object(self, kind: CustomResource, namespace: str | None, body: dict) -> dict:
+        """Create; `ObjectAlreadyExists` on 409 so the caller can re-read and decide."""
+        what = f"create {kind.plural} {namespace or ''}/{body['metadata']['name']}"
+        with _api_call(what):
+            try:
+                return self._rest("POST", self._path(kind, namespace), body=body)
+            except ApiException as exc:
+                if exc.status == 409:
+                    raise ObjectAlreadyExists(what) from None
+                raise
+
+    def merge_patch_object(self, kind: CustomResource, namespace: str | None, name: str,
+                           patch: dict) -> dict | None:
+        """RFC 7386 merge patch; None when the object does not exist."""
+        try:
+            with _api_call(f"patch {kind.plural} {namespace or ''}/{name}"):
+                return self._rest("PATCH", self._path(kind, namespace, name), body=patch,
+                                  content_type="application/merge-patch+json")
+        except ObjectNotFound:
+            return None
+
+    def delete_object(self, kind: CustomResource, namespace: str | None, name: str) -> bool:
+        """Ask for deletion; False when it was already gone. Finalizers may keep it a while."""
+        try:
+            with _api_call(f"delete {kind.plural} {namespace or ''}/{name}"):
+                self._rest("DELETE", self._path(kind, namespace, name),
+                           body={"kind": "DeleteOptions", "apiVersion": "v1",
+                                 "propagationPolicy": "Background"})
+        except ObjectNotFound:
+            return False
+        return True
+
+    def namespaced_kinds(self) -> list[CustomResource]:
+        """Every listable namespaced resource the server serves, at its preferred version
+        (discovery): what "this namespace holds nothing" has to look at."""
+        kinds: list[CustomResource] = []
+        with _api_call("discover core resources"):
+            core = self._rest("GET", "/api/v1")
+        kinds += self._listable("", "v1", core)
+        with _api_call("discover API groups"):
+            groups = self._rest("GET", "/apis")
+        for group in groups.get("groups") or []:
+            preferred = (group.get("preferredVersion") or {}).get("version")
+            if not preferred:
+                continue
+            with _api_call(f"discover {group['name']}/{preferred}"):
+                listing = self._rest("GET", f"/apis/{group['name']}/{preferred}")
+            kinds += self._listable(group["name"], preferred, listing)
+        return kinds
+
+    @staticmethod
+    def _listable(group: str, version: str, listing: dict) -> list[CustomResource]:
+        return [CustomResource(group, version, r["name"]) for r in listing.get("resources") or []
+                if r.get("namespaced") and "/" not in r["name"] and "list" in r.get("verbs", [])]
+
     # --- exec ------------------------------------------------------------------------------
     def run_in_pod(self, namespace: str, pod: str, container: str, command: list[str], *,
                    stdin_line: str | None = None, timeout_seconds: float = 120.0,
@@ -152,9 +269,12 @@ class ManagementClusterApi:
         server's audit log of the exec request.
         """
         what = f"exec in pod {namespace}/{pod}"
-        with _api_call(what):
+        # `stream()` temporarily rewires the ApiClient it is given for WebSocket use, so exec
+        # gets a client of its own: other calls on the shared one stay plain HTTPS.
+        exec_client = k8s.ApiClient(self._api.configuration)
+        with _api_call(what), exec_client:
             session = stream(
-                self._core.connect_get_namespaced_pod_exec, pod, namespace,
+                k8s.CoreV1Api(exec_client).connect_get_namespaced_pod_exec, pod, namespace,
                 container=container, command=command, stdin=stdin_line is not None,
                 stdout=True, stderr=True, tty=False, _preload_content=False,
             )
