@@ -1,7 +1,8 @@
 """Clients built once per Lambda container, on first use (never at import time).
 
 Handlers ask here for what they need; the domain receives it as parameters. The Kubernetes
-client is imported lazily so functions that don't talk to clusters don't pay its import cost.
+client (and yaml, for kubeconfigs) is imported lazily so functions that don't talk to
+clusters don't pay its import cost.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import boto3
 from botocore.config import Config
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
-from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.cluster_clients import ManagementClusters
+    from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4")
 
@@ -34,6 +35,8 @@ def aws_client(service: str) -> Any:
 
 @lru_cache(maxsize=1)
 def kubeconfig_secrets() -> KubeconfigSecrets:
+    from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets  # pulls in yaml
+
     return KubeconfigSecrets(aws_client("secretsmanager"), settings().kubeconfig_secret_prefix)
 
 

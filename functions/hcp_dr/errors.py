@@ -43,6 +43,11 @@ class KubernetesRequestRejected(PermanentError):
     """The API server refused a request (403, 422, ...) for a reason retrying won't fix."""
 
 
+class ObjectAlreadyExists(KubernetesRequestRejected):
+    """A create answered 409: the object appeared between our check and our create. Callers
+    re-read it and decide (their own object from a rerun, or a foreign one)."""
+
+
 class HostedClusterNotFound(PermanentError):
     """The HostedCluster named in the request does not exist on its management cluster."""
 
@@ -91,3 +96,98 @@ class BackupIncomplete(PermanentError):
 
 class AwsServiceUnavailable(TransientError):
     """An AWS API throttled or failed server-side."""
+
+
+# --- migration: preflight refusals (nothing was changed yet) ----------------------------------
+class ForeignObjectsOnDestination(PermanentError):
+    """The destination holds objects under the hosted cluster's names that this migration did
+    not create: restoring there could overwrite or later delete someone else's data."""
+
+
+class UnsupportedVersionOnDestination(PermanentError):
+    """The destination operator's `supported-versions` does not list the HC's minor version."""
+
+
+class ExternalDnsNotConfigured(PermanentError):
+    """An operator runs without `--external-dns-provider=aws` or a domain filter covering the
+    HC's hostnames: the API URL would not survive the move."""
+
+
+class ServicesNotPublishedByRoute(PermanentError):
+    """A HostedCluster service is not published as a Route with a hostname in the external-DNS
+    domain, so its address would change with the management cluster."""
+
+
+class ExternalDnsZoneNotFound(PermanentError):
+    """No Route 53 hosted zone holds the HC's hostnames: the DNS cleanup could not be watched."""
+
+
+class NodePoolNewerThanControlPlane(PermanentError):
+    """A NodePool runs a newer minor than its HostedCluster (version skew policy)."""
+
+
+class EtcdNotRestorable(PermanentError):
+    """The HC's etcd is not HyperShift-managed with persistent storage, so it cannot be
+    restored from `restoreSnapshotURL`."""
+
+
+class HostedClusterBeingDeleted(PermanentError):
+    """The source HostedCluster already has a deletionTimestamp."""
+
+
+# --- migration: restore ------------------------------------------------------------------------
+class RestoreUrlTooLong(PermanentError):
+    """The presigned snapshot URL exceeds the CRD's 1024 characters (session-token signature);
+    configure the restore-URL signer secret."""
+
+
+class RestoreUrlOutlivesCredentials(PermanentError):
+    """The signing credentials expire (or may expire) before the requested URL lifetime ends,
+    so the URL would stop working during the restore."""
+
+
+class RestoreUrlSignerInvalid(PermanentError):
+    """The restore-URL signer secret is missing or does not hold an access key pair."""
+
+
+class MigrationStateIncomplete(PermanentError):
+    """A migration stage ran without the results of the stages it depends on."""
+
+
+# --- migration: waits ----------------------------------------------------------------------------
+class DnsCleanupTimeout(PermanentError):
+    """ExternalDNS did not remove the hosted cluster's Route 53 records before the deadline."""
+
+
+class HostedClusterNotReady(TransientError):
+    """The destination HC is not Available yet, or fewer worker nodes are Ready than the
+    NodePools ask for; the state machine retries within a bounded budget."""
+
+
+class GuestApiUnavailable(TransientError):
+    """The hosted cluster's own API did not answer (its control plane may be moving)."""
+
+
+class DestinationCleanupPending(TransientError):
+    """Objects this migration created on the destination are still being deleted."""
+
+
+class SourceTeardownPending(TransientError):
+    """Source objects of the migrated HC are still terminating."""
+
+
+class ApprovalRejected(PermanentError):
+    """An operator rejected the teardown of the source (SendTaskFailure with this error)."""
+
+
+class MigrationPostChecksFailed(PermanentError):
+    """The migration finished but a post-check failed; see the migration report."""
+
+
+# --- migration: triggers -------------------------------------------------------------------------
+class MigrationNotConfigured(PermanentError):
+    """A setting the migration trigger needs (the state machine ARN) is not set."""
+
+
+class MigrationPoliciesInvalid(PermanentError):
+    """The migration policies parameter is missing or does not parse."""

@@ -32,6 +32,33 @@ class Settings(BaseModel):
     upload_url_ttl_seconds: int = Field(900, alias="HCP_DR_UPLOAD_URL_TTL_SECONDS", ge=60, le=43200)
     lock_ttl_seconds: int = Field(6 * 3600, alias="HCP_DR_LOCK_TTL_SECONDS", ge=60)
 
+    # --- migration ----------------------------------------------------------------------------
+    # A migration holds its locks across the approval wait, which may last days; it releases
+    # them explicitly at the end, so the TTL only frees the locks of a crashed execution.
+    migration_lock_ttl_seconds: int = Field(
+        7 * 24 * 3600, alias="HCP_DR_MIGRATION_LOCK_TTL_SECONDS", ge=3600
+    )
+    # Secrets Manager secret with a long-term access key of a dedicated IAM user (s3:GetObject
+    # on the backup prefix + kms:Decrypt only) that signs restoreSnapshotURLs: its signatures
+    # carry no session token (short URL) and may last up to 7 days. Unset: the function's own
+    # credentials sign, and the URL is refused if too long or outliving them.
+    restore_url_signer_secret: str | None = Field(None, alias="HCP_DR_RESTORE_URL_SIGNER_SECRET")
+    # Region of the backup bucket (the presigned URL uses its regional endpoint); unset: the
+    # function's own region, where the stack creates the bucket.
+    backup_bucket_region: str | None = Field(None, alias="HCP_DR_BACKUP_BUCKET_REGION")
+    # The Migration state machine, started by the alarm trigger (set only on that function,
+    # so the machine and the functions it invokes need not reference each other).
+    migration_state_machine_arn: str | None = Field(
+        None, alias="HCP_DR_MIGRATION_STATE_MACHINE_ARN"
+    )
+    migration_policies_parameter: str = Field(
+        "/hcp-dr/migration-policies", alias="HCP_DR_MIGRATION_POLICIES_PARAMETER", min_length=1
+    )
+    # How long an alarm-started migration blocks another start for the same HC (flapping).
+    migration_trigger_dedupe_seconds: int = Field(
+        3600, alias="HCP_DR_MIGRATION_TRIGGER_DEDUPE_SECONDS", ge=60
+    )
+
 
 @lru_cache(maxsize=1)
 def load_settings() -> Settings:

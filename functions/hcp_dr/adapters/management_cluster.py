@@ -20,7 +20,11 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 from websocket import WebSocketException
 
-from hcp_dr.errors import KubernetesApiUnavailable, KubernetesRequestRejected
+from hcp_dr.errors import (
+    KubernetesApiUnavailable,
+    KubernetesRequestRejected,
+    ObjectAlreadyExists,
+)
 from hcp_dr.models.kinds import CustomResource
 
 _TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -38,11 +42,6 @@ class PodCommandResult:
 
 class ObjectNotFound(Exception):
     """Internal signal for a 404; the domain turns it into its own error or a None."""
-
-
-class ObjectAlreadyExists(Exception):
-    """A create answered 409: someone created the object between our check and our create.
-    The domain re-reads it and decides (its own object from a rerun, or a foreign one)."""
 
 
 def _rejection(exc: ApiException, what: str) -> Exception:

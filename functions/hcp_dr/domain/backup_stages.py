@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
-from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_catalog import restorable_backups
 from hcp_dr.domain.backup_layout import BackupLocation, new_backup_id
@@ -35,6 +34,7 @@ from hcp_dr.models.kinds import HOSTED_CLUSTERS
 from hcp_dr.models.manifest import BackupManifest, EtcdSnapshotEntry
 
 if TYPE_CHECKING:
+    from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 # Exit code the snapshot script uses when the volume cannot hold another copy of the db.
 _NO_SPACE_EXIT = 28
+_SAVE_TIMEOUT_SECONDS = 180
 # Headroom over the current database size that must be free before snapshotting.
 _SPACE_FACTOR_PERCENT = 120
 
@@ -55,7 +56,8 @@ def _snapshot_script(tooling: EtcdTooling, path: str) -> str:
         f"if [ \"$free_kb\" -lt $((used_kb * {_SPACE_FACTOR_PERCENT} / 100)) ]; then",
         f"  echo \"free ${{free_kb}}KiB < needed for ${{used_kb}}KiB\" >&2; exit {_NO_SPACE_EXIT}",
         "fi",
-        f"{tooling.etcdctl('snapshot', 'save', path)} >&2",
+        # etcdctl 3.4 can wait forever on a refused TLS handshake: bound it in the pod.
+        f"timeout {_SAVE_TIMEOUT_SECONDS} {tooling.etcdctl('snapshot', 'save', path)} >&2",
         f"echo \"sha256=$(sha256sum {quoted} | cut -d' ' -f1)\"",
         f"echo \"size=$(stat -c %s {quoted})\"",
         f"echo \"status=$({tooling.snapshot_status(path)})\"",

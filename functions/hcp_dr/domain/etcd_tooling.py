@@ -40,7 +40,7 @@ class EtcdTooling:
             "--cacert", self.ca_file, "--cert", CLIENT_CERT, "--key", CLIENT_KEY,
             "--endpoints=localhost:2379",
         ]
-        return "ETCDCTL_API=3 etcdctl " + shlex.join([*flags, *args])
+        return "env ETCDCTL_API=3 etcdctl " + shlex.join([*flags, *args])
 
     def snapshot_status(self, path: str) -> str:
         return f"{self.snapshot_file_tool} -w json snapshot status {shlex.quote(path)}"

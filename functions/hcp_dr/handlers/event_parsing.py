@@ -1,14 +1,15 @@
 """Parse a handler's event into its pydantic model, failing with a named domain error.
 
 The error lists where the input is wrong, never the offending values: an event can carry
-something secret in a field that was put in the wrong place.
+something secret in a field that was put in the wrong place. Step Functions task payloads
+have no envelope, so plain pydantic validation is all Powertools' Parser would do here, and
+importing the Parser (all its built-in event models) costs ~60 ms of every cold start.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ValidationError
 
 from hcp_dr.errors import InvalidRequest
@@ -18,7 +19,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 def parse_event(model: type[ModelT], event: Any) -> ModelT:
     try:
-        return parse(event=event, model=model)
+        return model.model_validate(event)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['type']}"

@@ -1,0 +1,70 @@
+"""Route 53 as the migration reads it: which hosted zone holds a hostname, and which records
+a zone holds now. Read-only: ExternalDNS owns the records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from hcp_dr.errors import AwsServiceUnavailable
+
+_THROTTLING = {"Throttling", "ThrottlingException", "PriorRequestNotComplete",
+               "ServiceUnavailable", "InternalError"}
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    name: str  # without the trailing dot, lower case
+    type: str
+    values: tuple[str, ...]
+
+
+def _bare(zone_id: str) -> str:
+    return zone_id.rsplit("/", 1)[-1]
+
+
+class DnsZones:
+    def __init__(self, route53: Any) -> None:
+        self._client = route53
+
+    def _call(self, what: str, operation: Any, **kwargs: Any) -> Any:
+        try:
+            return operation(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _THROTTLING:
+                raise AwsServiceUnavailable(f"Route 53 {what}: {code}") from None
+            raise
+
+    def zone_for(self, hostname: str) -> str | None:
+        """The id of the most specific hosted zone whose name is a suffix of `hostname`."""
+        labels = hostname.rstrip(".").lower().split(".")
+        for start in range(len(labels) - 1):
+            candidate = ".".join(labels[start:]) + "."
+            found = self._call("list zones", self._client.list_hosted_zones_by_name,
+                               DNSName=candidate, MaxItems="1")
+            zones = found.get("HostedZones") or []
+            if zones and zones[0]["Name"].lower() == candidate:
+                return _bare(zones[0]["Id"])
+        return None
+
+    def records(self, zone_id: str) -> list[DnsRecord]:
+        """Every record set of a zone (all pages)."""
+        result: list[DnsRecord] = []
+        kwargs: dict[str, Any] = {"HostedZoneId": _bare(zone_id)}
+        while True:
+            page = self._call("list records", self._client.list_resource_record_sets, **kwargs)
+            for record in page.get("ResourceRecordSets", []):
+                values = tuple(v["Value"] for v in record.get("ResourceRecords") or [])
+                if "AliasTarget" in record:
+                    values += (record["AliasTarget"].get("DNSName", ""),)
+                result.append(DnsRecord(record["Name"].rstrip(".").lower()
+                                        .replace("\\052", "*"), record["Type"], values))
+            if not page.get("IsTruncated"):
+                return result
+            kwargs["StartRecordName"] = page["NextRecordName"]
+            kwargs["StartRecordType"] = page["NextRecordType"]
+            if page.get("NextRecordIdentifier"):
+                kwargs["StartRecordIdentifier"] = page["NextRecordIdentifier"]

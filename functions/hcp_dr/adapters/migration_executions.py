@@ -1,0 +1,91 @@
+"""The Migration state machine's executions: start one, find running ones, read a history.
+
+Used by the alarm trigger (start, dedupe against RUNNING executions of the same HC) and by the
+report (per-stage timeline). Execution inputs are parsed for the hosted cluster only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from hcp_dr.errors import AwsServiceUnavailable
+
+_THROTTLING = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
+
+
+def _translate(exc: ClientError) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in _THROTTLING:
+        return AwsServiceUnavailable(f"Step Functions: {code}")
+    return exc
+
+
+class MigrationExecutions:
+    def __init__(self, stepfunctions: Any, state_machine_arn: str | None) -> None:
+        self._client = stepfunctions
+        self._machine = state_machine_arn
+
+    def running_for(self, hosted_cluster_key: str) -> list[str]:
+        """Names of RUNNING executions whose input names this `<ns>/<name>`."""
+        names = []
+        try:
+            pages = self._client.get_paginator("list_executions").paginate(
+                stateMachineArn=self._machine, statusFilter="RUNNING")
+            for page in pages:
+                for execution in page.get("executions", []):
+                    described = self._client.describe_execution(
+                        executionArn=execution["executionArn"])
+                    if _hosted_cluster_key(described.get("input")) == hosted_cluster_key:
+                        names.append(execution["name"])
+        except ClientError as exc:
+            raise _translate(exc) from None
+        return names
+
+    def start(self, name: str, payload: dict) -> bool:
+        """Start under a deterministic name; False if that execution exists already."""
+        try:
+            self._client.start_execution(stateMachineArn=self._machine, name=name,
+                                         input=json.dumps(payload, sort_keys=True))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                return False
+            raise _translate(exc) from None
+        return True
+
+    def stage_seconds(self, execution_arn: str) -> list[tuple[str, float]]:
+        """Seconds spent in each state (summed over visits), in order of first entry."""
+        events: list[dict] = []
+        try:
+            for page in self._client.get_paginator("get_execution_history").paginate(
+                    executionArn=execution_arn):
+                events += page.get("events", [])
+        except ClientError as exc:
+            raise _translate(exc) from None
+        open_visits: dict[str, list[datetime]] = {}
+        totals: dict[str, float] = {}
+        for event in sorted(events, key=lambda e: e["id"]):
+            kind = event["type"]
+            if kind.endswith("StateEntered"):
+                name = event["stateEnteredEventDetails"]["name"]
+                open_visits.setdefault(name, []).append(event["timestamp"])
+                totals.setdefault(name, 0.0)
+            elif kind.endswith("StateExited"):
+                name = event["stateExitedEventDetails"]["name"]
+                if open_visits.get(name):
+                    entered = open_visits[name].pop(0)
+                    totals[name] += (event["timestamp"] - entered).total_seconds()
+        return [(name, round(seconds, 3)) for name, seconds in totals.items()]
+
+
+def _hosted_cluster_key(document: str | None) -> str | None:
+    try:
+        hosted = json.loads(document or "{}").get("hosted_cluster") or {}
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(hosted, dict) or not hosted.get("namespace") or not hosted.get("name"):
+        return None
+    return f"{hosted['namespace']}/{hosted['name']}"

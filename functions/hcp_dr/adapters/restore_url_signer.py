@@ -1,0 +1,86 @@
+"""Signers of the restoreSnapshotURL: a dedicated long-term key from Secrets Manager, or the
+function's own credentials.
+
+The dedicated signer is an IAM user allowed only `s3:GetObject` on the backup prefix and
+`kms:Decrypt` on the backup key; its secret holds `{"access_key_id", "secret_access_key"}`.
+Its signatures carry no session token (URLs of ~400 characters) and may live 7 days. Key
+material is read here and handed to botocore only: never logged, returned or put in an error.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from hcp_dr.domain.migration.restore_url import SignerIdentity
+from hcp_dr.errors import AwsServiceUnavailable, RestoreUrlSignerInvalid
+
+# Virtual-hosted, regional endpoint (`<bucket>.s3.<region>.amazonaws.com`, also in us-east-1):
+# S3 answers it directly, where a global or path-style URL may redirect and curl does not
+# follow redirects in the etcd init script.
+_URL_STYLE = Config(signature_version="s3v4",
+                    s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"})
+_THROTTLING = {"ThrottlingException", "InternalServiceError", "ServiceUnavailable"}
+
+
+class S3UrlSigner:
+    """Presigns GETs with one set of credentials for the bucket's region."""
+
+    def __init__(self, region: str, identity: SignerIdentity, access_key_id: str,
+                 secret_access_key: str, session_token: str | None = None) -> None:
+        self._identity = identity
+        self._client = boto3.session.Session(
+            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
+            aws_session_token=session_token, region_name=region,
+        ).client("s3", config=_URL_STYLE)
+
+    @property
+    def identity(self) -> SignerIdentity:
+        return self._identity
+
+    def presign_get(self, bucket: str, key: str, ttl_seconds: int) -> str:
+        return self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_seconds)
+
+    def __repr__(self) -> str:
+        return f"S3UrlSigner({self._identity.kind})"
+
+
+def signer_from_secret(secretsmanager: Any, secret_id: str, region: str) -> S3UrlSigner:
+    try:
+        text = secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code in _THROTTLING:
+            raise AwsServiceUnavailable(f"Secrets Manager: {code}") from None
+        raise RestoreUrlSignerInvalid(
+            f"restore-URL signer secret {secret_id!r} cannot be read ({code})") from None
+    try:
+        document = json.loads(text)
+        access_key_id = document.get("access_key_id") or document["AccessKeyId"]
+        secret_access_key = document.get("secret_access_key") or document["SecretAccessKey"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise RestoreUrlSignerInvalid(
+            f"restore-URL signer secret {secret_id!r} holds no access key pair") from None
+    identity = SignerIdentity(kind="dedicated-signer", session=False, expires_at=None)
+    return S3UrlSigner(region, identity, access_key_id, secret_access_key)
+
+
+def signer_from_function_credentials(region: str) -> S3UrlSigner:
+    """The Lambda role's credentials (a session); their expiry is known only when botocore
+    refreshes them itself (container credentials), not for the environment's variables."""
+    credentials = boto3.session.Session().get_credentials()
+    if credentials is None:
+        raise RestoreUrlSignerInvalid("the function has no AWS credentials to sign with")
+    frozen = credentials.get_frozen_credentials()
+    expiry = getattr(credentials, "_expiry_time", None)  # RefreshableCredentials only
+    if isinstance(expiry, datetime) and expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=UTC)
+    identity = SignerIdentity(kind="function-credentials", session=bool(frozen.token),
+                              expires_at=expiry if isinstance(expiry, datetime) else None)
+    return S3UrlSigner(region, identity, frozen.access_key, frozen.secret_key, frozen.token)

@@ -1,0 +1,104 @@
+"""Stage 5's wait: until ExternalDNS has removed the HC's Route 53 records, without sleeping.
+
+`AwaitDnsCleanup` (a `.waitForTaskToken` task) registers the wait and checks the zone at once;
+`WatchDnsCleanup` checks every pending wait again on each Route 53 `ChangeResourceRecordSets`
+CloudTrail event and on a fallback schedule (CloudTrail delivery is best effort). Events only
+say "look again": the zone is the truth, so duplicated, late or out-of-order events are
+harmless, and a wait is completed once (its item is deleted on the token it was completed
+with). Past the deadline the task fails with `DnsCleanupTimeout`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hcp_dr.adapters.dns_waits import DnsWait, DnsWaits
+from hcp_dr.adapters.dns_zones import DnsRecord, DnsZones
+from hcp_dr.adapters.task_results import TaskResults
+
+Decision = Literal["clean", "timed-out", "pending"]
+DNS_CLEANUP_TIMEOUT = "DnsCleanupTimeout"  # the error name the ASL and the operator see
+
+
+class DnsWaitRequest(BaseModel):
+    """The `Payload` the state machine gives `AwaitDnsCleanup`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    task_token: str = Field(min_length=1, repr=False)
+    execution_id: str = Field(min_length=1)
+    purpose: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    zone_ids: list[str] = Field(min_length=1)
+    hostnames: list[str] = Field(min_length=1)
+    timeout_seconds: int = Field(ge=1)
+
+
+def records_left(records: Iterable[DnsRecord], hostnames: Iterable[str]) -> list[str]:
+    """Hostnames that still have a record: any record of that name, or an ExternalDNS TXT
+    ownership record for it (`<prefix>-<hostname>` / `<prefix>.<hostname>`), which would keep
+    another cluster's ExternalDNS from taking the name over."""
+    wanted = {h.rstrip(".").lower() for h in hostnames}
+    left = set()
+    for record in records:
+        for host in wanted:
+            if record.name == host or (record.type == "TXT" and (
+                    record.name.endswith("-" + host) or record.name.endswith("." + host))):
+                left.add(host)
+    return sorted(left)
+
+
+def decide(left: list[str], deadline: int, now: int) -> Decision:
+    """Clean wins over late: records gone at the deadline still complete the wait."""
+    if not left:
+        return "clean"
+    return "timed-out" if now >= deadline else "pending"
+
+
+class DnsWatch:
+    """Checks waits against the zones, completing their tasks; one per invocation (it caches
+    each zone's records for the invocation only)."""
+
+    def __init__(self, waits: DnsWaits, zones: DnsZones, tasks: TaskResults) -> None:
+        self._waits = waits
+        self._zones = zones
+        self._tasks = tasks
+        self._records: dict[str, list[DnsRecord]] = {}
+
+    def _zone(self, zone_id: str) -> list[DnsRecord]:
+        if zone_id not in self._records:
+            self._records[zone_id] = self._zones.records(zone_id)
+        return self._records[zone_id]
+
+    def check(self, wait: DnsWait, now: int) -> Decision:
+        records = [r for zone in wait.zone_ids for r in self._zone(zone)]
+        left = records_left(records, wait.hostnames)
+        decision = decide(left, wait.deadline, now)
+        if decision == "clean":
+            self._tasks.succeed(wait.task_token, {
+                "hostnames": len(wait.hostnames), "zone_ids": list(wait.zone_ids),
+                "purpose": wait.purpose, "checked_at": now})
+            self._waits.forget(wait)
+        elif decision == "timed-out":
+            self._tasks.fail(wait.task_token, DNS_CLEANUP_TIMEOUT,
+                             f"{len(left)} of {len(wait.hostnames)} hostnames still have Route 53 "
+                             f"records after the deadline: {', '.join(left)}")
+            self._waits.forget(wait)
+        return decision
+
+    def check_all(self, now: int) -> dict[str, int]:
+        counts = {"checked": 0, "clean": 0, "timed-out": 0, "pending": 0}
+        for wait in self._waits.pending():
+            counts["checked"] += 1
+            counts[self.check(wait, now)] += 1
+        return counts
+
+
+def await_dns_cleanup(request: DnsWaitRequest, waits: DnsWaits, watch: DnsWatch,
+                      now: int) -> dict:
+    """Register the wait (keeping the first deadline across task retries), then look once."""
+    wait = waits.register(request.execution_id, request.purpose, request.task_token,
+                          request.zone_ids, request.hostnames, now + request.timeout_seconds)
+    return {"registered": True, "decision": watch.check(wait, now), "deadline": wait.deadline}

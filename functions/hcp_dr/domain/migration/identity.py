@@ -1,0 +1,59 @@
+"""Names a migration writes: its label, annotations, lock ids and S3 keys.
+
+All derive from the migration id (itself derived from the execution), so every retried stage
+and the compensation agree on them without carrying anything but the id in the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Every object and namespace a migration creates on the destination carries this label; the
+# compensation deletes by it and nothing else.
+MIGRATION_LABEL = "hcp-dr.openshift.io/migration-id"
+# On source NodePools: {"migration": id, "paused_until_before": ...}, written before pausing.
+PAUSED_BY_ANNOTATION = "hcp-dr.openshift.io/paused-by"
+# On the source `hypershift/operator` deployment: replicas before the teardown scaled it to 0.
+OPERATOR_REPLICAS_ANNOTATION = "hcp-dr.openshift.io/operator-replicas"
+OPERATOR_NAMESPACE = "hypershift"
+OPERATOR_DEPLOYMENT = "operator"
+ROOT = "migrations"
+
+
+def migration_selector(migration_id: str) -> str:
+    return f"{MIGRATION_LABEL}={migration_id}"
+
+
+def created_by(obj: dict, migration_id: str) -> bool:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return labels.get(MIGRATION_LABEL) == migration_id
+
+
+def operator_lock_id(management_cluster: str) -> str:
+    """Scaling a management cluster's operator affects all its hosted clusters: one migration
+    at a time may do it."""
+    return f"operator/{management_cluster}"
+
+
+@dataclass(frozen=True)
+class MigrationLocation:
+    """`migrations/<ns>/<name>/<migration-id>/` in the backup bucket."""
+
+    namespace: str
+    name: str
+    migration_id: str
+
+    @property
+    def prefix(self) -> str:
+        return f"{ROOT}/{self.namespace}/{self.name}/{self.migration_id}/"
+
+    @property
+    def routes_index_key(self) -> str:
+        return f"{self.prefix}routes/index.json"
+
+    def route_key(self, name: str) -> str:
+        return f"{self.prefix}routes/{name}.json"
+
+    @property
+    def report_key(self) -> str:
+        return f"{self.prefix}report.json"

@@ -1,0 +1,89 @@
+"""Stage 3 and its compensation: pause the source HC and its NodePools, scale the etcd writers
+and the control-plane operator to 0, and put everything back exactly.
+
+The HC part reuses the backup's quiesce (`pause_reconciliation`), which writes the replica
+counts to an annotation BEFORE scaling, so HA clusters come back to 3 and not to 1 (the
+upstream script's bug). NodePools get their own annotation with their previous `pausedUntil`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from hcp_dr.domain.migration.identity import PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.preflight import nodepools_of
+from hcp_dr.domain.reconciliation import (
+    ETCD_WRITERS,
+    QuiesceRecord,
+    pause_reconciliation,
+    resume_reconciliation,
+)
+from hcp_dr.models.kinds import NODE_POOLS
+from hcp_dr.models.migration import MigrationState, PauseResult
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.management_cluster import ManagementClusterApi
+
+CONTROL_PLANE_OPERATOR = "control-plane-operator"
+MIGRATION_QUIESCED = (*ETCD_WRITERS, CONTROL_PLANE_OPERATOR)
+
+
+def _paused_by(nodepool: dict) -> dict | None:
+    raw = ((nodepool.get("metadata") or {}).get("annotations") or {}).get(PAUSED_BY_ANNOTATION)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _pause_nodepool(api: ManagementClusterApi, nodepool: dict, migration_id: str) -> None:
+    meta = nodepool["metadata"]
+    patch: dict = {"spec": {"pausedUntil": "true"}}
+    if _paused_by(nodepool) is None:
+        before = (nodepool.get("spec") or {}).get("pausedUntil")
+        patch["metadata"] = {"annotations": {PAUSED_BY_ANNOTATION: json.dumps(
+            {"migration": migration_id, "paused_until_before": before}, sort_keys=True)}}
+    elif (nodepool.get("spec") or {}).get("pausedUntil") == "true":
+        return
+    api.merge_patch_custom(NODE_POOLS, meta["namespace"], meta["name"], patch)
+
+
+def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState,
+                         now: datetime) -> PauseResult:
+    ref = state.request.source_ref
+    nodepools = nodepools_of(api, ref.namespace, ref.name)
+    for nodepool in nodepools:
+        _pause_nodepool(api, nodepool, state.migration_id)
+    record = pause_reconciliation(api, ref, MIGRATION_QUIESCED)
+    return PauseResult(replicas=record.replicas, paused_until_before=record.paused_until_before,
+                       nodepools=sorted(np["metadata"]["name"] for np in nodepools),
+                       paused_at=now)
+
+
+def resume_source(api: ManagementClusterApi, state: MigrationState) -> dict:
+    """Writers and CPO back to their recorded counts, HC and NodePools unpaused; a no-op for
+    whatever this migration did not pause."""
+    ref = state.request.source_ref
+    fallback = None
+    if state.pause is not None:
+        fallback = QuiesceRecord(paused_until_before=state.pause.paused_until_before,
+                                 replicas=state.pause.replicas)
+    record = resume_reconciliation(api, ref, fallback)
+    resumed = []
+    for nodepool in nodepools_of(api, ref.namespace, ref.name):
+        paused_by = _paused_by(nodepool)
+        if paused_by is None or paused_by.get("migration") != state.migration_id:
+            continue
+        meta = nodepool["metadata"]
+        api.merge_patch_custom(NODE_POOLS, meta["namespace"], meta["name"], {
+            "metadata": {"annotations": {PAUSED_BY_ANNOTATION: None}},
+            "spec": {"pausedUntil": paused_by.get("paused_until_before")},
+        })
+        resumed.append(meta["name"])
+    return {"restored_replicas": record.replicas if record else {},
+            "nodepools": sorted(resumed)}

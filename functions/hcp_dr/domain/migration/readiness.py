@@ -1,0 +1,66 @@
+"""Stage 7: the hosted cluster runs on the destination: HC `Available=True` and, in the hosted
+cluster itself, as many Ready worker nodes as the NodePools ask for.
+
+Not yet is `HostedClusterNotReady` (transient): the state machine retries it within a bounded
+budget. The guest API answering 503 while the new control plane starts is the same situation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secret
+from hcp_dr.domain.migration.preflight import desired_workers, nodepools_of
+from hcp_dr.errors import HostedClusterNotFound, HostedClusterNotReady, KubernetesApiUnavailable
+from hcp_dr.models.kinds import HOSTED_CLUSTERS
+from hcp_dr.models.migration import MigrationState, ReadyResult
+from hcp_dr.models.migration_kinds import NODES
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.management_cluster import ManagementClusterApi
+
+_CONTROL_PLANE_ROLES = ("node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane")
+
+
+def condition_true(obj: dict, kind: str) -> bool:
+    return any(c.get("type") == kind and c.get("status") == "True"
+               for c in (obj.get("status") or {}).get("conditions") or [])
+
+
+def ready_workers(nodes: list[dict]) -> int:
+    workers = [n for n in nodes
+               if not any(r in ((n.get("metadata") or {}).get("labels") or {})
+                          for r in _CONTROL_PLANE_ROLES)]
+    return sum(1 for n in workers if condition_true(n, "Ready"))
+
+
+def hosted_cluster_state(destination: ManagementClusterApi, connect: GuestConnector,
+                         state: MigrationState) -> tuple[bool, int, int]:
+    """(HC Available, Ready workers, workers wanted) on the destination, as of now."""
+    ref = state.request.destination_ref
+    hc = destination.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
+    if hc is None:
+        raise HostedClusterNotFound(
+            f"HostedCluster {ref.key} is gone from {ref.management_cluster}")
+    wanted = desired_workers(nodepools_of(destination, ref.namespace, ref.name))
+    if not condition_true(hc, "Available"):
+        return False, 0, wanted
+    try:
+        guest = connect(destination, ref.namespace, admin_kubeconfig_secret(hc, ref.name))
+        nodes = guest.list_objects(NODES)
+    except KubernetesApiUnavailable:
+        return True, 0, wanted
+    return True, ready_workers(nodes), wanted
+
+
+def await_hosted_cluster_ready(destination: ManagementClusterApi, connect: GuestConnector,
+                               state: MigrationState, now: datetime) -> ReadyResult:
+    available, ready, wanted = hosted_cluster_state(destination, connect, state)
+    if not available:
+        raise HostedClusterNotReady(
+            f"HostedCluster {state.request.hosted_cluster.key} is not Available on "
+            f"{state.request.destination} yet")
+    if ready < wanted:
+        raise HostedClusterNotReady(f"{ready} of {wanted} worker nodes are Ready")
+    return ReadyResult(ready_nodes=ready, expected_nodes=wanted, ready_at=now)

@@ -1,0 +1,117 @@
+"""Stage 6: rebuild the hosted cluster on the destination from the backup set.
+
+Safe to run twice: each object is looked up before it is created; one carrying this migration's
+label is left as is (a rerun), one without it is never touched and stops the restore
+(`ForeignObjectsOnDestination`). The presigned URL is made and checked before the first create,
+so `RestoreUrlTooLong` leaves the destination untouched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.domain.backup_layout import BackupLocation
+from hcp_dr.domain.migration.identity import created_by
+from hcp_dr.domain.migration.restore_plan import PlannedCreate, restore_plan
+from hcp_dr.domain.migration.restore_url import UrlSigner, build_restore_url
+from hcp_dr.errors import (
+    BackupIncomplete,
+    ForeignObjectsOnDestination,
+    MigrationStateIncomplete,
+    ObjectAlreadyExists,
+)
+from hcp_dr.models.kinds import HOSTED_CLUSTERS
+from hcp_dr.models.manifest import BackupManifest
+from hcp_dr.models.migration import MigrationState, RestoreResult
+from hcp_dr.models.migration_kinds import NAMESPACES
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.management_cluster import ManagementClusterApi
+
+
+def load_manifest(bucket: BackupBucket, state: MigrationState) -> BackupManifest:
+    location = BackupLocation.of(state.request.source_ref, state.migration_id)
+    document = bucket.get_json(location.manifest_key)
+    if document is None:
+        raise BackupIncomplete(f"{location.prefix}: no manifest; the backup stage did not finish")
+    return BackupManifest.model_validate(document)
+
+
+def backed_up_objects(bucket: BackupBucket, manifest: BackupManifest) -> list[tuple[str, dict]]:
+    """The manifest's objects, plus the AES key secret when its name did not put it there."""
+    objects = []
+    for entry in manifest.objects:
+        body = bucket.get_json(entry.key)
+        if body is None:
+            raise BackupIncomplete(f"{entry.key} is listed in the manifest but missing")
+        objects.append((entry.kind, body))
+    if manifest.encryption.key:
+        key_secret = bucket.get_json(manifest.encryption.key)
+        if key_secret is None:
+            raise BackupIncomplete(f"{manifest.encryption.key} is missing")
+        names = {(b["metadata"].get("namespace"), b["metadata"]["name"])
+                 for k, b in objects if k == "secrets"}
+        meta = key_secret["metadata"]
+        if (meta.get("namespace"), meta["name"]) not in names:
+            objects.append(("secrets", key_secret))
+    return objects
+
+
+def _ensure(api: ManagementClusterApi, planned: PlannedCreate, migration_id: str,
+            allowed_namespaces: set[str]) -> bool:
+    """Create unless present; True if created. Foreign objects are never touched."""
+    current = api.get_object(planned.kind, planned.namespace, planned.name)
+    if current is None:
+        try:
+            api.create_object(planned.kind, planned.namespace, planned.body)
+            return True
+        except ObjectAlreadyExists:
+            current = api.get_object(planned.kind, planned.namespace, planned.name) or {}
+    if created_by(current, migration_id):
+        return False
+    if planned.kind == NAMESPACES and planned.name in allowed_namespaces:
+        return False  # existed and was free at preflight: used, never labelled or deleted
+    where = f"{planned.namespace}/" if planned.namespace else ""
+    raise ForeignObjectsOnDestination(
+        f"{planned.kind.plural} {where}{planned.name} exists on {api.cluster_id} and was not "
+        "created by this migration")
+
+
+def restore_on_destination(api: ManagementClusterApi, bucket: BackupBucket, signer: UrlSigner,
+                           state: MigrationState, now: datetime) -> RestoreResult:
+    if state.preflight is None:
+        raise MigrationStateIncomplete("restore ran before preflight")
+    ref = state.request.destination_ref
+    manifest = load_manifest(bucket, state)
+    objects = backed_up_objects(bucket, manifest)  # before any create: a gap stops us here
+    existing_hc = api.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
+    restore_url = None
+    if existing_hc is None:
+        restore_url = build_restore_url(signer, bucket.bucket, manifest.etcd.key,
+                                        state.request.restore_url_ttl_seconds, now)
+    elif not created_by(existing_hc, state.migration_id):
+        raise ForeignObjectsOnDestination(
+            f"HostedCluster {ref.key} exists on {ref.management_cluster} and was not created by "
+            "this migration")
+    plan = restore_plan(objects, ref, state.migration_id,
+                        restore_url.url if restore_url else None)
+    allowed = set(state.preflight.destination_namespaces)
+    created = existing = 0
+    by_kind: dict[str, int] = {}
+    for planned in plan:
+        if _ensure(api, planned, state.migration_id, allowed):
+            created += 1
+        else:
+            existing += 1
+        by_kind[planned.kind.plural] = by_kind.get(planned.kind.plural, 0) + 1
+    if existing_hc is not None:
+        existing += 1
+        by_kind[HOSTED_CLUSTERS.plural] = by_kind.get(HOSTED_CLUSTERS.plural, 0) + 1
+    return RestoreResult(
+        created=created, existing=existing, by_kind=by_kind,
+        url_length=restore_url.length if restore_url else None,
+        url_expires_at=restore_url.expires_at if restore_url else None,
+        signer=restore_url.signer if restore_url else None,
+    )

@@ -1,0 +1,60 @@
+"""Stage 1 bookkeeping: name the run, shape the backup state, take and release the locks.
+
+The migration id is derived from the execution (start time + a hash of its name), like a backup
+id, so every retried stage agrees on it; the snapshot and objects land in the backup set of the
+same id, which is an ordinary quiesced backup afterwards.
+"""
+
+from __future__ import annotations
+
+from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
+from hcp_dr.adapters.lock_table import LockTable
+from hcp_dr.domain import backup_stages
+from hcp_dr.domain.backup_layout import new_backup_id
+from hcp_dr.domain.migration.identity import operator_lock_id
+from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
+from hcp_dr.models.migration import MigrationRequest, MigrationRun, MigrationState
+
+# The DNS wait's States.Timeout backstop fires this long after the requested limit, so the
+# watcher's named DnsCleanupTimeout (checked every minute at least) normally comes first.
+DNS_BACKSTOP_MARGIN_SECONDS = 180
+
+
+def validate_migration_request(kubeconfigs: KubeconfigSecrets, request: MigrationRequest,
+                               execution: ExecutionContext) -> dict:
+    """Both management clusters must be registered; returns the initial execution state."""
+    for cluster in (request.source, request.destination):
+        kubeconfigs.load(cluster)
+    migration_id = new_backup_id(execution.started_at, execution.execution_name)
+    run = MigrationRun(migration_id=migration_id, execution_id=execution.execution_id,
+                       started_at=execution.started_at,
+                       dns_backstop_seconds=request.dns_timeout_seconds
+                       + DNS_BACKSTOP_MARGIN_SECONDS)
+    backup = BackupState(
+        request=BackupRequest(management_cluster=request.source,
+                              namespace=request.hosted_cluster.namespace,
+                              name=request.hosted_cluster.name, consistency="quiesced"),
+        backup=BackupRun(backup_id=migration_id, started_at=execution.started_at,
+                         execution_id=execution.execution_id),
+    )
+    return {"request": request.model_dump(mode="json"),
+            "migration": run.model_dump(mode="json"),
+            "backup_state": backup.model_dump(mode="json", exclude_none=True)}
+
+
+def lock_ids(state: MigrationState) -> list[str]:
+    """The hosted cluster's DR lock (shared with backups) and the source operator's lock."""
+    return [backup_stages.lock_id(state.backup_state), operator_lock_id(state.request.source)]
+
+
+def acquire_migration_locks(locks: LockTable, state: MigrationState, now: int,
+                            ttl_seconds: int) -> dict:
+    for lock in lock_ids(state):
+        locks.acquire(lock, state.migration.execution_id, now, ttl_seconds, "migration")
+    return {"lock_ids": lock_ids(state)}
+
+
+def release_migration_locks(locks: LockTable, state: MigrationState) -> dict:
+    released = [lock for lock in lock_ids(state)
+                if locks.release(lock, state.migration.execution_id)]
+    return {"released": released}
