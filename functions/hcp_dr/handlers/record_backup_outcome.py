@@ -18,7 +18,7 @@ from hcp_dr import dependencies
 from hcp_dr.domain import backup_stages
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, FailureInfo
-from hcp_dr.observability import bind_execution, logger, metrics
+from hcp_dr.observability import bind_execution, logger, published_metrics
 
 
 class ManifestSummary(BaseModel):
@@ -38,26 +38,26 @@ class BackupOutcomeEvent(BaseModel):
     error: FailureInfo | None = None
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     parsed = parse_event(BackupOutcomeEvent, event)
     ref = parsed.request.ref
     bind_execution(parsed.backup.execution_id, ref.key)
     now = datetime.now(UTC)
-    metrics.add_dimension(name="HostedCluster", value=ref.key)
     succeeded = parsed.outcome == "SUCCEEDED"
-    metrics.add_metric(name="BackupSucceeded", unit=MetricUnit.Count, value=int(succeeded))
-    metrics.add_metric(name="BackupFailed", unit=MetricUnit.Count, value=int(not succeeded))
     duration = (now - parsed.backup.started_at).total_seconds()
-    metrics.add_metric(name="BackupDurationSeconds", unit=MetricUnit.Seconds, value=duration)
-    if succeeded and parsed.manifest:
-        metrics.add_metric(name="BackupSizeBytes", unit=MetricUnit.Bytes,
-                           value=parsed.manifest.bytes)
     age = backup_stages.newest_backup_age_seconds(dependencies.backup_bucket(), ref.namespace,
                                                   ref.name, now)
-    if age is not None:
-        metrics.add_metric(name="NewestBackupAgeSeconds", unit=MetricUnit.Seconds, value=age)
+    with published_metrics(HostedCluster=ref.key) as metrics:
+        metrics.add_metric(name="BackupSucceeded", unit=MetricUnit.Count, value=int(succeeded))
+        metrics.add_metric(name="BackupFailed", unit=MetricUnit.Count, value=int(not succeeded))
+        metrics.add_metric(name="BackupDurationSeconds", unit=MetricUnit.Seconds, value=duration)
+        if succeeded and parsed.manifest:
+            metrics.add_metric(name="BackupSizeBytes", unit=MetricUnit.Bytes,
+                               value=parsed.manifest.bytes)
+        if age is not None:
+            metrics.add_metric(name="NewestBackupAgeSeconds", unit=MetricUnit.Seconds,
+                               value=age)
     result = {"outcome": parsed.outcome, "duration_seconds": round(duration, 3),
               "newest_backup_age_seconds": age,
               "error": parsed.error.Error if parsed.error else None}

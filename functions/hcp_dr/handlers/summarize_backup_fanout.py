@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from hcp_dr.handlers.event_parsing import parse_event
-from hcp_dr.observability import logger, metrics
+from hcp_dr.observability import logger, published_metrics
 
 
 class ClusterBackupResult(BaseModel):
@@ -28,14 +28,14 @@ class FanoutEvent(BaseModel):
     unreachable: list[dict[str, str]] = []
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     parsed = parse_event(FanoutEvent, event)
     succeeded = [r for r in parsed.results if r.status == "SUCCEEDED"]
     failed = [r for r in parsed.results if r.status != "SUCCEEDED"]
-    metrics.add_metric(name="ScheduledBackupFailures", unit=MetricUnit.Count,
-                       value=len(failed) + len(parsed.unreachable))
+    with published_metrics() as metrics:
+        metrics.add_metric(name="ScheduledBackupFailures", unit=MetricUnit.Count,
+                           value=len(failed) + len(parsed.unreachable))
     summary = {
         "succeeded": len(succeeded), "failed": len(failed),
         "unreachable_management_clusters": parsed.unreachable,
