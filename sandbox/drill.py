@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox.aws.executions import execution_timeline, wait_for_execution
+from sandbox.aws.executions import execution_timeline
 from sandbox.environment import Sandbox, SandboxOptions
 from sandbox.restore_check import restore_and_compare
 
@@ -45,41 +45,53 @@ def show_overview(sandbox: Sandbox) -> dict[str, Any]:
     return {"etcd_keys": keys, "route53_records": len(routed)}
 
 
-def follow(sfn: Any, arn: str, label: str, timeout: float = 300.0) -> dict[str, Any]:
-    """Print each stage as it finishes, then return the final description."""
-    shown: set[tuple[str, Any]] = set()
-    deadline = time.monotonic() + timeout
-    while True:
-        description = sfn.describe_execution(executionArn=arn)
-        for stage in execution_timeline(sfn, arn):
-            key = (stage.name, stage.entered_at)
-            if stage.exited_at is None or key in shown or stage.state_type in ("Choice", "Pass"):
-                continue
-            shown.add(key)
+class StageFeed:
+    """Prints stages of several executions as they finish, each once, in finishing order."""
+
+    def __init__(self, sfn: Any) -> None:
+        self._sfn = sfn
+        self._shown: set[tuple[str, str, Any]] = set()
+
+    def poll(self, runs: dict[str, str]) -> None:
+        finished = []
+        for label, arn in runs.items():
+            for stage in execution_timeline(self._sfn, arn):
+                key = (arn, stage.name, stage.entered_at)
+                if stage.exited_at is None or key in self._shown or stage.state_type in (
+                        "Choice", "Pass", "Map"):
+                    continue
+                self._shown.add(key)
+                finished.append((stage.exited_at, label, stage))
+        for _, label, stage in sorted(finished, key=lambda item: item[0]):
             outcome = f"  ! {stage.error}" if stage.error else ""
             retries = f"  ({stage.attempts} attempts)" if stage.attempts > 1 else ""
             say(f"  [{label}] {stage.name:<28} {stage.duration_seconds:6.2f} s{retries}{outcome}")
+
+
+def follow(sandbox: Sandbox, parent: str, children_of: str, label: str,
+           timeout: float = 600.0) -> dict[str, Any]:
+    """Follow `parent` and the executions of the `children_of` state machine until done."""
+    sfn = sandbox.aws.client("stepfunctions")
+    feed = StageFeed(sfn)
+    deadline = time.monotonic() + timeout
+    while True:
+        description = sfn.describe_execution(executionArn=parent)
+        children = sfn.list_executions(stateMachineArn=sandbox.state_machines[children_of])
+        runs = {label: parent}
+        runs.update({children_of.lower(): run["executionArn"]
+                     for run in children["executions"]})
+        feed.poll(runs)
         if description["status"] != "RUNNING":
+            feed.poll(runs)
             return description
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{arn} still running after {timeout} s")
+            raise TimeoutError(f"{parent} still running after {timeout} s")
         time.sleep(0.2)
 
 
 def run_scheduled_backup(sandbox: Sandbox) -> dict[str, Any]:
-    sfn = sandbox.aws.client("stepfunctions")
     say("\nscheduled backup tick")
-    parent = sandbox.fire_backup_schedule()
-    child_arn = None
-    deadline = time.monotonic() + 60
-    while child_arn is None and time.monotonic() < deadline:
-        runs = sfn.list_executions(stateMachineArn=sandbox.state_machines["Backup"])
-        child_arn = runs["executions"][0]["executionArn"] if runs["executions"] else None
-        time.sleep(0.1)
-    if child_arn:
-        follow(sfn, child_arn, "backup")
-    final = wait_for_execution(sfn, parent, timeout=300)
-    follow(sfn, parent, "schedule")
+    final = follow(sandbox, sandbox.fire_backup_schedule(), "Backup", "schedule")
     summary = json.loads(final.get("output") or "{}")
     say(f"  scheduled run {final['status']}: {summary.get('succeeded', 0)} succeeded, "
         f"{summary.get('failed', 0)} failed")
