@@ -4,6 +4,12 @@
 down again (processes, ports, threads, files, environment), also when start fails half-way.
 Nothing here is imported by `functions/`: the handlers see only AWS endpoints (through the
 environment) and kubeconfigs (through Secrets Manager), as on AWS.
+
+For migrations (docs/migration-design.md, "What the sandbox simulates") each management
+cluster also runs a HyperShift operator and an etcd kubelet, the hosted cluster's API answers
+only while a control plane serves it, its nodes follow a new control plane once their OVN pod
+restarts, and the migration's EventBridge rules, SSM policies and alarm events exist as the
+stack defines them.
 """
 
 from __future__ import annotations
@@ -21,10 +27,21 @@ from sandbox.aws.provisioning import BackupEnvironment, provision_backup_environ
 from sandbox.aws.server import LocalAws
 from sandbox.aws.statemachines import deploy_state_machines
 from sandbox.controllers.base import Controller
+from sandbox.controllers.etcd_kubelet import EtcdClusters, EtcdKubelet, FinalState
 from sandbox.controllers.external_dns import ExternalDnsController
+from sandbox.controllers.guest_cluster import (
+    GuestNode,
+    OvnNodeController,
+    ServingControlPlane,
+    guest_nodes,
+)
+from sandbox.controllers.hypershift_operator import HyperShiftOperator
+from sandbox.controllers.ticker import Ticker
 from sandbox.controllers.workload_status import WorkloadStatusController
 from sandbox.crd_admission import crd_mutator, crd_validator
 from sandbox.kubeapi.cluster import EmulatedCluster
+from sandbox.kubeapi.store import MODIFIED, ChangeEvent
+from sandbox.pods.etcd_member import EtcdCluster
 from sandbox.pods.exec_stream import PodExecHandler
 from sandbox.pods.pod_runtime import PodRuntime
 from sandbox.scenario.apply import apply_planned
@@ -32,8 +49,19 @@ from sandbox.scenario.deploy import HostedClusterRuntime, deploy_hosted_cluster
 from sandbox.scenario.fixture import crd_dir
 from sandbox.scenario.hosted_cluster import Availability, HostedClusterPlan
 from sandbox.scenario.management_cluster import operator_objects, router_hostname
+from sandbox.scenario.migration_triggers import (
+    DNS_FALLBACK_RULE,
+    POLICIES_PARAMETER,
+    SOURCE_ALARM,
+    CloudTrailFeed,
+    alarm_state_change,
+    install_migration_rules,
+    migration_policies,
+    put_migration_policies,
+)
 
 KUBECONFIG_SECRET_PREFIX = "hcp-dr/management-clusters/"
+ROUTES = ("route.openshift.io", "v1", "routes")
 BACKUP_SCHEDULE = "hcp-dr-scheduled-backup"
 Role = Literal["source", "destination"]
 
@@ -48,6 +76,19 @@ class SandboxOptions:
     external_dns_delay_seconds: float = 0.0
     state_dir: Path | None = None  # where state.json and kubeconfigs go; None: a temp dir
     with_hosted_cluster: bool = True
+    # -- migration ------------------------------------------------------------------------
+    # The fallback DNS poll rule's clock. On AWS the rule says rate(1 minute); the sandbox
+    # ticks faster so a lost CloudTrail event costs a second, not a minute. None: no clock
+    # (fire it with `fire_dns_fallback_poll()`).
+    dns_fallback_poll_seconds: float | None = 1.0
+    # False: ExternalDNS's Route 53 changes produce no CloudTrail event (best-effort delivery
+    # lost), so only the fallback poll can complete a DNS wait.
+    deliver_route53_events: bool = True
+    # ExternalDNS's periodic sync (real default --interval=1m): publishes Routes it skipped
+    # while another cluster owned their names. None: event-driven only.
+    external_dns_resync_seconds: float | None = 1.0
+    migration_policy: str = "auto"  # or "approval-required", for the sandbox's hosted cluster
+    migration_alarm_name: str = SOURCE_ALARM
 
 
 @dataclass
@@ -55,6 +96,9 @@ class ManagementClusterRuntime:
     role: Role
     cluster: EmulatedCluster
     controllers: list[Controller] = field(default_factory=list)
+    operator: HyperShiftOperator | None = None
+    kubelet: EtcdKubelet | None = None
+    external_dns: ExternalDnsController | None = None
 
     @property
     def name(self) -> str:
@@ -77,6 +121,13 @@ class Sandbox:
         self.state_dir = self.options.state_dir or self._workdir
         self._saved_env: dict[str, str | None] = {}
         self.startup_seconds: float | None = None
+        # -- migration -----------------------------------------------------------------------
+        self.etcds = EtcdClusters()  # every hosted control plane's etcd, source and restored
+        self.cloudtrail: CloudTrailFeed | None = None
+        self.serving: ServingControlPlane | None = None
+        self.guest_controllers: list[Controller] = []
+        self.tickers: list[Ticker] = []
+        self._published_at: dict[tuple[str, str], float] = {}
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -90,7 +141,10 @@ class Sandbox:
                 self.hosted = deploy_hosted_cluster(
                     self.management["source"].cluster, self.pods, self.plan,
                     self.options.etcd_seed_keys)
+                self.etcds.add(self.hosted.etcd)
+                self._serve_guest(self.hosted)
                 self.wait_for_dns(self.plan.route_hostnames(), present=True)
+            self._start_tickers()
             self.write_state()
         except BaseException:
             self.stop()
@@ -108,6 +162,12 @@ class Sandbox:
             except BaseException as exc:  # keep tearing down; report afterwards
                 errors.append(exc)
 
+        for ticker in self.tickers:
+            attempt(ticker.stop)
+        self.tickers.clear()
+        for controller in self.guest_controllers:
+            attempt(controller.stop)
+        self.guest_controllers.clear()
         if self.hosted is not None:
             attempt(self.hosted.stop)
             self.hosted = None
@@ -119,6 +179,7 @@ class Sandbox:
                 attempt(controller.stop)
             attempt(runtime.cluster.stop)
         self.management.clear()
+        attempt(self.etcds.destroy_all)  # restored control planes, and anything left over
         attempt(self.pods.close)
         attempt(self.aws.stop)
         self._restore_environment()
@@ -150,6 +211,7 @@ class Sandbox:
         self.zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
         self.state_machines = deploy_state_machines(self.aws, self.backup_env.substitutions)
         self._create_backup_schedule()
+        self._install_migration_triggers()
 
     def _create_backup_schedule(self) -> None:
         """The schedule the stack creates: every registered cluster, on a rate expression."""
@@ -159,6 +221,19 @@ class Sandbox:
             Target={"Arn": self.state_machines["ScheduledBackup"],
                     "RoleArn": "arn:aws:iam::123456789012:role/hcp-dr-scheduler",
                     "Input": json.dumps({"consistency": "online"})})
+
+    def _install_migration_triggers(self) -> None:
+        """The migration's rules, policies and function environment, as the stack has them."""
+        install_migration_rules(self.aws.client("events"), self.aws.function_arn)
+        put_migration_policies(self.aws.client("ssm"), migration_policies(
+            self.plan.namespace, self.plan.name, "source", "destination",
+            self.options.migration_policy, self.options.migration_alarm_name))
+        environment = {"HCP_DR_MIGRATION_POLICIES_PARAMETER": POLICIES_PARAMETER}
+        if "Migration" in self.state_machines:
+            environment["HCP_DR_MIGRATION_STATE_MACHINE_ARN"] = self.state_machines["Migration"]
+        self._set_environment(environment)
+        self.cloudtrail = CloudTrailFeed(self.aws.client("events"),
+                                         self.options.deliver_route53_events)
 
     def _start_management_cluster(self, role: Role, crds: str) -> ManagementClusterRuntime:
         name = role
@@ -172,12 +247,18 @@ class Sandbox:
                 name, self.plan.external_dns_domain, self.options.supported_minors))
             self.aws.client("secretsmanager").create_secret(
                 Name=f"{KUBECONFIG_SECRET_PREFIX}{name}", SecretString=cluster.kubeconfig())
+            runtime.external_dns = ExternalDnsController(
+                cluster.store, name, router_hostname(name), self.aws.client("route53"),
+                self.cloudtrail or self.aws.client("events"), self.zone_id,
+                self.plan.external_dns_domain, self.options.external_dns_delay_seconds)
+            runtime.kubelet = EtcdKubelet(cluster.store, name, self.pods, self.etcds,
+                                          cluster.pod_logs)
+            runtime.operator = HyperShiftOperator(cluster.store, name, self._guest_kubeconfig)
             runtime.controllers = [
                 WorkloadStatusController(cluster.store).start(),
-                ExternalDnsController(
-                    cluster.store, name, router_hostname(name), self.aws.client("route53"),
-                    self.aws.client("events"), self.zone_id, self.plan.external_dns_domain,
-                    self.options.external_dns_delay_seconds).start(),
+                runtime.external_dns.start(),
+                runtime.kubelet.start(),
+                runtime.operator.start(),
             ]
         except BaseException:
             for controller in runtime.controllers:
@@ -185,6 +266,66 @@ class Sandbox:
             cluster.stop()
             raise
         return runtime
+
+    def _guest_kubeconfig(self, namespace: str, name: str) -> str | None:
+        """What the operator publishes as `<hc>-admin-kubeconfig`: the guest API's kubeconfig
+        (the same guest API, wherever its control plane runs)."""
+        if self.hosted is None or (namespace, name) != (self.plan.namespace, self.plan.name):
+            return None
+        return self.hosted.guest.kubeconfig()
+
+    def _serve_guest(self, hosted: HostedClusterRuntime) -> None:
+        """Gate the guest API on a serving control plane; run its OVN DaemonSet."""
+        self.serving = ServingControlPlane(
+            self.plan.hcp_namespace, self.plan.hostname("APIServer"),
+            lambda: {rt.name: rt.cluster.store for rt in self.management.values()},
+            router_hostname, self.etcds, self._dns_target)
+        hosted.guest.api.availability_gate = self.serving.unavailable_reason
+        self.guest_controllers.append(
+            OvnNodeController(hosted.guest.store, self.serving).start())
+
+    def _start_tickers(self) -> None:
+        if self.options.dns_fallback_poll_seconds:
+            self.tickers.append(Ticker("dns-fallback-poll", self.options.dns_fallback_poll_seconds,
+                                       self.fire_dns_fallback_poll).start())
+        if self.options.external_dns_resync_seconds:
+            self.tickers.append(Ticker("external-dns-resync",
+                                       self.options.external_dns_resync_seconds,
+                                       self._resync_external_dns).start())
+
+    def _resync_external_dns(self) -> None:
+        """ExternalDNS's interval sync, reduced to what changes anything: Routes whose name has
+        no record yet (for instance because another cluster owned it until now)."""
+        records = self.dns_records()
+        now = time.monotonic()
+        quiet = max(self.options.external_dns_resync_seconds or 0.0,
+                    5 * self.options.external_dns_delay_seconds + 1.0)
+        for runtime in list(self.management.values()):
+            dns = runtime.external_dns
+            if dns is None:
+                continue
+            route_type = runtime.cluster.store.resolve(ROUTES)
+            for route in runtime.cluster.store.list(ROUTES):
+                event = ChangeEvent(MODIFIED, route_type, route)
+                host = (route["metadata"].get("annotations") or {}).get(
+                    "external-dns.alpha.kubernetes.io/hostname") or route["spec"].get("host", "")
+                key = (runtime.name, host)
+                if (not dns.wants(event) or host in records
+                        or route["metadata"].get("deletionTimestamp")
+                        or now - self._published_at.get(key, -quiet) < quiet):
+                    continue
+                self._published_at[key] = now
+                dns.requeue(event)
+
+    def _dns_target(self, hostname: str) -> str | None:
+        """Where the CNAME of `hostname` points (what a client of that name reaches)."""
+        found = self.aws.client("route53").list_resource_record_sets(
+            HostedZoneId=self.zone_id, StartRecordName=hostname, StartRecordType="CNAME",
+            MaxItems="1")["ResourceRecordSets"]
+        for record in found:
+            if record["Name"].rstrip(".") == hostname and record["Type"] == "CNAME":
+                return record["ResourceRecords"][0]["Value"]
+        return None
 
     # -- environment ----------------------------------------------------------------------
     def _set_environment(self, values: dict[str, str]) -> None:
@@ -206,6 +347,7 @@ class Sandbox:
         plan = HostedClusterPlan(availability=availability, hosted_cluster_name=name)
         runtime = deploy_hosted_cluster(self.management["source"].cluster, self.pods, plan,
                                         seed_keys)
+        self.etcds.add(runtime.etcd)  # the etcd kubelet tears it down with its namespace
         self.fleet.append(runtime)
         return runtime
 
@@ -238,6 +380,83 @@ class Sandbox:
         if delivery.error or not delivery.execution_arn:
             raise RuntimeError(f"schedule tick not delivered: {delivery.error}")
         return delivery.execution_arn
+
+    # -- migration: observing and breaking things ------------------------------------------
+    def etcd_of(self, management_cluster: str, hcp_namespace: str) -> EtcdCluster | None:
+        """The etcd a control plane runs on `management_cluster` (the source's seeded one, or
+        one the operator restored), None once its namespace is gone."""
+        return self.etcds.get(management_cluster, hcp_namespace)
+
+    def etcd_final_state(self, management_cluster: str, hcp_namespace: str) -> FinalState | None:
+        """Keys and values of an etcd at the moment teardown destroyed it."""
+        return self.etcds.final_state(management_cluster, hcp_namespace)
+
+    def operator(self, management_cluster: str) -> HyperShiftOperator:
+        operator = self._runtime(management_cluster).operator
+        assert operator is not None
+        return operator
+
+    def serving_control_plane(self) -> str | None:
+        """The management cluster whose control plane serves the hosted cluster's API."""
+        return self.serving.current() if self.serving is not None else None
+
+    def guest_nodes(self) -> list[GuestNode]:
+        """The hosted cluster's nodes: Ready, and which control plane each is connected to."""
+        return guest_nodes(self.hosted.guest.store) if self.hosted is not None else []
+
+    def set_api_available(self, management_cluster: str, available: bool) -> None:
+        """Take a management cluster's API down (every request: 503) or bring it back."""
+        api = self._runtime(management_cluster).cluster.api
+        reason = f"the API server of management cluster {management_cluster} is unavailable"
+        api.availability_gate = None if available else (lambda: reason)
+
+    def set_operator_crashlooping(self, management_cluster: str, crashlooping: bool) -> None:
+        """The known failure mode: an operator in CrashLoopBackOff drops what happens (the
+        restoreSnapshotURL of a new HC) until its pod is restarted (False: resync)."""
+        self.operator(management_cluster).crashlooping = crashlooping
+
+    def set_route53_event_delivery(self, deliver: bool) -> None:
+        assert self.cloudtrail is not None
+        self.cloudtrail.deliver = deliver
+
+    def fire_dns_fallback_poll(self) -> None:
+        """One tick of the fallback rule (its clock does this every dns_fallback_poll_seconds)."""
+        self.aws.fire_rule(DNS_FALLBACK_RULE)
+
+    def trigger_alarm(self, alarm_name: str | None = None, state: str = "ALARM", *,
+                      reason: str = "sandbox: threshold crossed",
+                      force_event: bool = False) -> bool:
+        """Set a CloudWatch alarm's state (created if missing) and, as CloudWatch does when the
+        state changes, put the `CloudWatch Alarm State Change` event on the default bus.
+        Returns whether an event was sent (`force_event`: also without a change, as a
+        duplicated delivery would)."""
+        name = alarm_name or self.options.migration_alarm_name
+        cloudwatch = self.aws.client("cloudwatch")
+        found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        if not found:
+            cloudwatch.put_metric_alarm(
+                AlarmName=name, AlarmDescription="hcp-dr sandbox: source management cluster",
+                Namespace="HcpDr/Sandbox", MetricName="ManagementClusterUnhealthy",
+                Dimensions=[{"Name": "ManagementCluster", "Value": "source"}],
+                Statistic="Maximum", Period=60, EvaluationPeriods=1, Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold")
+            found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+            previous = {"value": "INSUFFICIENT_DATA", "reason": "Unchecked: Initial alarm creation"}
+        else:
+            previous = {"value": found[0]["StateValue"],
+                        "reason": found[0].get("StateReason", "")}
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+        if previous["value"] == state and not force_event:
+            return False
+        self.aws.client("events").put_events(
+            Entries=[alarm_state_change(found[0], previous, state, reason)])
+        return True
+
+    def _runtime(self, management_cluster: str) -> ManagementClusterRuntime:
+        for runtime in self.management.values():
+            if runtime.name == management_cluster:
+                return runtime
+        raise KeyError(f"no management cluster named {management_cluster!r}")
 
     # -- what others attach to -------------------------------------------------------------
     def kubeconfig_path(self, name: str, kubeconfig: str) -> Path:

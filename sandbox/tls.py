@@ -56,7 +56,7 @@ class CertificateAuthority:
     def __init__(self, common_name: str) -> None:
         self._key = _new_key()
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         self._name = name
         self._cert = (
             x509.CertificateBuilder()
@@ -86,7 +86,7 @@ class CertificateAuthority:
               server: bool = True, client: bool = False) -> IssuedCertificate:
         """Issue a leaf certificate; `hosts` become subject alternative names."""
         key = _new_key()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         usages = []
         if server:
             usages.append(ExtendedKeyUsageOID.SERVER_AUTH)

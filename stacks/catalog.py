@@ -40,6 +40,7 @@ class StateMachineSpec:
 
 # Grant vocabulary (resolved by stacks/): what each function reaches beyond CloudWatch Logs.
 KUBECONFIG_READ = "kubeconfig-secrets:read"
+KUBECONFIG_LIST = "kubeconfig-secrets:list"  # find the registered management clusters
 BUCKET_READ = "backup-bucket:read"
 BUCKET_WRITE = "backup-bucket:write"
 BUCKET_DELETE = "backup-bucket:delete"
@@ -47,6 +48,28 @@ LOCK_TABLE = "lock-table:read-write"
 KMS_USE = "backup-key:encrypt-decrypt"
 STATES_TASK = "states:send-task-result"
 TOPIC_PUBLISH = "failure-topic:publish"
+
+# Migration (issue 4):
+# route53:ListHostedZonesByName and route53:ListResourceRecordSets (read-only; ExternalDNS owns
+# the records): find the zone of the HC's hostnames and see whether their records are gone.
+DNS_READ = "route53:read"
+# s3:GetObject / s3:PutObject under `migrations/*` of the backup bucket (stored source Routes,
+# their DNS targets, the migration report); with KMS_USE, as the bucket is SSE-KMS.
+MIGRATION_RECORDS_READ = "migration-records:read"
+MIGRATION_RECORDS_WRITE = "migration-records:write"
+# dynamodb:Scan on the lock table: WatchDnsCleanup finds the pending `dns-wait#` items (the
+# table holds locks and a handful of waits; no index needed).
+LOCK_TABLE_SCAN = "lock-table:scan"
+# states:StartExecution and states:ListExecutions on the Migration state machine,
+# states:DescribeExecution on its executions: the alarm trigger starts one migration per HC.
+MIGRATION_START = "migration-machine:start"
+# states:GetExecutionHistory on the Migration machine's executions: the report's timeline.
+MIGRATION_HISTORY = "migration-executions:read-history"
+# ssm:GetParameter on the migration-policies parameter (HCP_DR_MIGRATION_POLICIES_PARAMETER).
+POLICIES_READ = "migration-policies:read"
+# secretsmanager:GetSecretValue on the restore-URL signer secret
+# (HCP_DR_RESTORE_URL_SIGNER_SECRET), when the stack configures one.
+RESTORE_URL_SIGNER_READ = "restore-url-signer:read"
 
 _KUBE = frozenset({KUBECONFIG_READ})
 
@@ -119,7 +142,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",
         "List the hosted clusters to back up on every registered management cluster",
-        uses_kubernetes=True, grants=_KUBE,
+        uses_kubernetes=True, grants=_KUBE | {KUBECONFIG_LIST},
     ),
     LambdaFunctionSpec(
         "SummarizeBackupFanout", "hcp_dr.handlers.summarize_backup_fanout.handler",
@@ -128,7 +151,113 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "RecordBackupOutcome", "hcp_dr.handlers.record_backup_outcome.handler",
         "Publish backup metrics (success, failure, duration, size, newest backup age)",
-        grants=frozenset({BUCKET_READ}),
+        grants=frozenset({BUCKET_READ, KMS_USE}),
+    ),
+    # --- migration to another management cluster (statemachines/migration.asl.json) --------
+    LambdaFunctionSpec(
+        "ValidateMigrationRequest", "hcp_dr.handlers.validate_migration_request.handler",
+        "Validate a migration request, resolve both management clusters and name the run",
+        grants=frozenset({KUBECONFIG_READ}),
+    ),
+    LambdaFunctionSpec(
+        "PreflightMigration", "hcp_dr.handlers.preflight_migration.handler",
+        "Refuse a migration that cannot succeed (versions, external DNS, foreign objects)",
+        uses_kubernetes=True, timeout_seconds=120, grants=_KUBE | {DNS_READ},
+    ),
+    LambdaFunctionSpec(
+        "AcquireMigrationLocks", "hcp_dr.handlers.acquire_migration_locks.handler",
+        "Take the hosted cluster's DR lock and the source operator's lock",
+        grants=frozenset({LOCK_TABLE}),
+    ),
+    LambdaFunctionSpec(
+        "ReleaseMigrationLocks", "hcp_dr.handlers.release_migration_locks.handler",
+        "Release the migration locks held by this execution",
+        grants=frozenset({LOCK_TABLE}),
+    ),
+    LambdaFunctionSpec(
+        "MarkSourceCluster", "hcp_dr.handlers.mark_source_cluster.handler",
+        "Record the source management cluster in the hosted cluster (mgmt-parent-cluster)",
+        uses_kubernetes=True, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "PauseHostedCluster", "hcp_dr.handlers.pause_hosted_cluster.handler",
+        "Pause the HC and its NodePools; scale writers and the CPO to 0, recording counts",
+        uses_kubernetes=True, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "ResumeSource", "hcp_dr.handlers.resume_source.handler",
+        "Compensation: source writers and CPO back to their counts, HC and NodePools unpaused",
+        uses_kubernetes=True, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "DeleteSourceRoutes", "hcp_dr.handlers.delete_source_routes.handler",
+        "Store the source HCP namespace's Routes and DNS targets in S3, then delete the Routes",
+        uses_kubernetes=True,
+        grants=_KUBE | {DNS_READ, MIGRATION_RECORDS_READ, MIGRATION_RECORDS_WRITE, KMS_USE},
+    ),
+    LambdaFunctionSpec(
+        "RecreateSourceRoutes", "hcp_dr.handlers.recreate_source_routes.handler",
+        "Compensation: recreate the stored source Routes that are absent",
+        uses_kubernetes=True, grants=_KUBE | {MIGRATION_RECORDS_READ, KMS_USE},
+    ),
+    LambdaFunctionSpec(
+        "AwaitDnsCleanup", "hcp_dr.handlers.await_dns_cleanup.handler",
+        "Register a DNS-cleanup wait (task token) and check the Route 53 zone once",
+        grants=frozenset({LOCK_TABLE, DNS_READ, STATES_TASK}),
+    ),
+    LambdaFunctionSpec(
+        "WatchDnsCleanup", "hcp_dr.handlers.watch_dns_cleanup.handler",
+        "On Route 53 change events and a fallback schedule, complete DNS waits whose records "
+        "are gone",
+        grants=frozenset({LOCK_TABLE, LOCK_TABLE_SCAN, DNS_READ, STATES_TASK}),
+    ),
+    LambdaFunctionSpec(
+        "RestoreOnDestination", "hcp_dr.handlers.restore_on_destination.handler",
+        "Create the hosted cluster on the destination in the guide's order, etcd restored "
+        "from a presigned snapshot URL",
+        uses_kubernetes=True, timeout_seconds=300,
+        grants=_KUBE | {BUCKET_READ, KMS_USE, RESTORE_URL_SIGNER_READ},
+    ),
+    LambdaFunctionSpec(
+        "AwaitHostedClusterReady", "hcp_dr.handlers.await_hosted_cluster_ready.handler",
+        "Check the destination HC is Available and its worker nodes are Ready",
+        uses_kubernetes=True, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "TeardownSource", "hcp_dr.handlers.teardown_source.handler",
+        "Scale the source operator to 0 (count recorded) and tear the HC down on the source",
+        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "RestoreSourceOperator", "hcp_dr.handlers.restore_source_operator.handler",
+        "Scale the source HyperShift operator back to its recorded replica count",
+        uses_kubernetes=True, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "RestartOvn", "hcp_dr.handlers.restart_ovn.handler",
+        "Delete the hosted cluster's OVN-Kubernetes pods so they reconnect",
+        uses_kubernetes=True, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "CompensateDestination", "hcp_dr.handlers.compensate_destination.handler",
+        "Compensation: delete from the destination what this migration created (by label)",
+        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE,
+    ),
+    LambdaFunctionSpec(
+        "WriteMigrationReport", "hcp_dr.handlers.write_migration_report.handler",
+        "Post-checks and the migration report (timeline, RTO, data checks) to S3",
+        uses_kubernetes=True, timeout_seconds=120,
+        grants=_KUBE | {DNS_READ, MIGRATION_RECORDS_READ, MIGRATION_RECORDS_WRITE, KMS_USE,
+                        MIGRATION_HISTORY},
+    ),
+    LambdaFunctionSpec(
+        "RecordMigrationOutcome", "hcp_dr.handlers.record_migration_outcome.handler",
+        "Publish migration metrics (MigrationSucceeded/Failed, MigrationRtoSeconds)",
+    ),
+    LambdaFunctionSpec(
+        "StartMigrationFromAlarm", "hcp_dr.handlers.start_migration_from_alarm.handler",
+        "Start the migration a CloudWatch alarm's policy names, at most one per hosted cluster",
+        grants=frozenset({POLICIES_READ, LOCK_TABLE, MIGRATION_START}),
     ),
 )
 
@@ -147,6 +276,21 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
         "ScheduledBackup", "scheduled_backup.asl.json",
         functions=("ListHostedClusters", "SummarizeBackupFanout"),
         extra_substitutions=("BackupStateMachineArn",),
+    ),
+    StateMachineSpec(
+        "Migration", "migration.asl.json",
+        functions=(
+            "ValidateMigrationRequest", "PreflightMigration", "PreflightBackup",
+            "AcquireMigrationLocks", "MarkSourceCluster", "PauseHostedCluster", "SnapshotEtcd",
+            "UploadSnapshot", "VerifySnapshot", "RemoveSnapshotFile", "BackupClusterObjects",
+            "WriteBackupManifest", "DeleteSourceRoutes", "AwaitDnsCleanup",
+            "RestoreOnDestination", "AwaitHostedClusterReady", "TeardownSource",
+            "RestoreSourceOperator", "RestartOvn", "WriteMigrationReport",
+            "ReleaseMigrationLocks", "RecordMigrationOutcome", "CompensateDestination",
+            "RecreateSourceRoutes", "ResumeSource",
+        ),
+        # Failure notifications and the approval request (sns:publish.waitForTaskToken).
+        extra_substitutions=("FailureTopicArn",),
     ),
 )
 

@@ -163,6 +163,8 @@ class EventRouter:
         ) -> None:
             if not rule.state.startswith("ENABLED"):
                 return
+            if rule.scheduled_expression and not rule.event_pattern.dump():
+                return  # a schedule rule fires on its clock only; moto matches it to any event
             if not rule.event_pattern.matches_event(original_event):
                 return
             ours = [t for t in rule.targets if router.handles(t["Arn"])]

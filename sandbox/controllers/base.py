@@ -39,6 +39,10 @@ class Controller:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 
+    def requeue(self, event: ChangeEvent) -> None:
+        """Reconcile `event` again (a periodic resync, as controllers do on their interval)."""
+        self._queue.put_nowait(event)
+
     def wants(self, event: ChangeEvent) -> bool:
         raise NotImplementedError
 

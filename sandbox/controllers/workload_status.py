@@ -2,6 +2,8 @@
 
 When something scales a workload, its status follows (all replicas ready at once), so code
 that waits for `readyReplicas` sees the effect of its own scaling as on a real cluster.
+A workload annotated `sandbox.hcp-dr/status-from-pods` has real pods behind it (an etcd
+StatefulSet restored by the simulated operator): its status follows those pods instead.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from sandbox.controllers.base import Controller
 from sandbox.kubeapi.store import DELETED, ChangeEvent
 
 _WORKLOADS = {("apps", "deployments"), ("apps", "statefulsets")}
+STATUS_FROM_PODS = "sandbox.hcp-dr/status-from-pods"
 
 
 class WorkloadStatusController(Controller):
@@ -17,7 +20,8 @@ class WorkloadStatusController(Controller):
 
     def wants(self, event: ChangeEvent) -> bool:
         kind = (event.resource_type.group, event.resource_type.plural)
-        return kind in _WORKLOADS and event.type != DELETED
+        annotations = event.object.get("metadata", {}).get("annotations") or {}
+        return kind in _WORKLOADS and event.type != DELETED and STATUS_FROM_PODS not in annotations
 
     def reconcile(self, event: ChangeEvent) -> None:
         obj = event.object

@@ -18,6 +18,7 @@ from sandbox.kubeapi.errors import (
     Invalid,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -40,5 +41,5 @@ __all__ = [
     "ChangeEvent", "Conflict", "DeleteResult", "EmulatedCluster", "ExecHandler", "FieldCause",
     "Forbidden", "Gone", "InternalError", "Invalid", "ListPage", "MethodNotAllowed", "NotFound",
     "ObjectStore", "PatchType", "ResourceRegistry", "ResourceType", "ScaleSubresource",
-    "ServerVersion", "Unauthorized", "UnsupportedMediaType", "Validator",
+    "ServerVersion", "ServiceUnavailable", "Unauthorized", "UnsupportedMediaType", "Validator",
 ]

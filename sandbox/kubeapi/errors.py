@@ -160,3 +160,10 @@ class Gone(ApiError):
 class InternalError(ApiError):
     code = 500
     reason = "InternalError"
+
+
+class ServiceUnavailable(ApiError):
+    """The server cannot serve at all right now (e.g. no control plane behind the endpoint)."""
+
+    code = 503
+    reason = "ServiceUnavailable"

@@ -28,6 +28,7 @@ from sandbox.kubeapi.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     Unauthorized,
 )
 from sandbox.kubeapi.patches import patch_type_of
@@ -38,6 +39,8 @@ from sandbox.kubeapi.store import ChangeEvent, ObjectStore
 _LOG = logging.getLogger(__name__)
 
 ExecHandler = Callable[[web.Request, str, dict[str, Any]], Awaitable[web.StreamResponse]]
+# Asked before every request: None to serve it, or why the server is unavailable (-> 503).
+AvailabilityGate = Callable[[], str | None]
 _PUBLIC_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 _NO_ROUTE = "the server could not find the requested resource"
 
@@ -101,6 +104,9 @@ class ApiServer:
         self.access_log: deque[AccessRecord] = deque(maxlen=access_log_size)
         self.pod_logs: dict[tuple[str, str], str] = {}
         self._watches: set[_LoopSink] = set()
+        # Simulations set this: a management cluster taken down, or a hosted cluster's API
+        # with no control plane behind its hostname, answers every request with 503.
+        self.availability_gate: AvailabilityGate | None = None
 
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
@@ -120,6 +126,7 @@ class ApiServer:
                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                           ) -> web.StreamResponse:
         try:
+            self._check_available()
             self._authenticate(request)
             response = await handler(request)
         except ApiError as error:
@@ -132,6 +139,11 @@ class ApiServer:
             AccessRecord(request.method, request.path, request.query_string, response.status,
                          request.headers.get("Content-Type", "")))
         return response
+
+    def _check_available(self) -> None:
+        gate = self.availability_gate
+        if gate is not None and (reason := gate()) is not None:
+            raise ServiceUnavailable(reason)
 
     def _authenticate(self, request: web.Request) -> None:
         if request.path.rstrip("/") in _PUBLIC_PATHS:

@@ -8,9 +8,9 @@ import threading
 import time
 
 import pytest
+
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.backup_catalog import restorable_backups
-
 from sandbox.environment import Sandbox
 from tests.integration.backup_driver import (
     bucket_keys,

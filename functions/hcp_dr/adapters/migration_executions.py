@@ -57,7 +57,8 @@ class MigrationExecutions:
         return True
 
     def stage_seconds(self, execution_arn: str) -> list[tuple[str, float]]:
-        """Seconds spent in each state (summed over visits), in order of first entry."""
+        """Seconds spent in each state (summed over visits), in order; states still running
+        (the caller's own) are left out."""
         events: list[dict] = []
         try:
             for page in self._client.get_paginator("get_execution_history").paginate(
@@ -66,18 +67,18 @@ class MigrationExecutions:
         except ClientError as exc:
             raise _translate(exc) from None
         open_visits: dict[str, list[datetime]] = {}
-        totals: dict[str, float] = {}
+        totals: dict[str, float] = {}  # insertion order: first completed visit
         for event in sorted(events, key=lambda e: e["id"]):
             kind = event["type"]
             if kind.endswith("StateEntered"):
                 name = event["stateEnteredEventDetails"]["name"]
                 open_visits.setdefault(name, []).append(event["timestamp"])
-                totals.setdefault(name, 0.0)
             elif kind.endswith("StateExited"):
                 name = event["stateExitedEventDetails"]["name"]
                 if open_visits.get(name):
                     entered = open_visits[name].pop(0)
-                    totals[name] += (event["timestamp"] - entered).total_seconds()
+                    totals[name] = totals.get(name, 0.0) + (
+                        event["timestamp"] - entered).total_seconds()
         return [(name, round(seconds, 3)) for name, seconds in totals.items()]
 
 

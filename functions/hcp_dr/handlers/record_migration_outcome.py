@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import FailureInfo
 from hcp_dr.models.migration import MigrationRequest, MigrationRun
-from hcp_dr.observability import bind_execution, logger, metrics
+from hcp_dr.observability import bind_execution, logger, published_metrics
 
 
 class ReportSummary(BaseModel):
@@ -31,19 +31,20 @@ class MigrationOutcomeEvent(BaseModel):
     error: FailureInfo | None = None
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     parsed = parse_event(MigrationOutcomeEvent, event)
     key = parsed.request.hosted_cluster.key
     bind_execution(parsed.migration.execution_id, key)
     succeeded = parsed.outcome == "SUCCEEDED"
-    metrics.add_dimension(name="HostedCluster", value=key)
-    metrics.add_metric(name="MigrationSucceeded", unit=MetricUnit.Count, value=int(succeeded))
-    metrics.add_metric(name="MigrationFailed", unit=MetricUnit.Count, value=int(not succeeded))
     rto = parsed.report.rto_seconds if succeeded and parsed.report else None
-    if rto is not None:
-        metrics.add_metric(name="MigrationRtoSeconds", unit=MetricUnit.Seconds, value=rto)
+    with published_metrics(HostedCluster=key) as metrics:
+        metrics.add_metric(name="MigrationSucceeded", unit=MetricUnit.Count,
+                           value=int(succeeded))
+        metrics.add_metric(name="MigrationFailed", unit=MetricUnit.Count,
+                           value=int(not succeeded))
+        if rto is not None:
+            metrics.add_metric(name="MigrationRtoSeconds", unit=MetricUnit.Seconds, value=rto)
     result = {"outcome": parsed.outcome, "rto_seconds": rto,
               "error": parsed.error.Error if parsed.error else None}
     log = logger.info if succeeded else logger.error

@@ -20,6 +20,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
                                     migration_dependencies.restore_url_signer(), state,
                                     datetime.now(UTC))
     logger.info("restored on destination", extra={
-        "created": result.created, "existing": result.existing, "by_kind": result.by_kind,
+        "objects_created": result.created, "objects_existing": result.existing,
+        "by_kind": result.by_kind,
         "url_length": result.url_length, "signer": result.signer})
     return result.model_dump(mode="json")

@@ -1,13 +1,13 @@
 """Grandfather-father-son retention keeps exactly the right set."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hcp_dr.domain.retention import RetainedBackup, RetentionPolicy, backups_to_keep
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def _backups(ages_minutes: list[int], verified: list[bool]) -> list[RetainedBackup]:

@@ -1,0 +1,50 @@
+"""The one stack: a construct per concern, wired by typed arguments."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from stacks.config import StackConfig
+from stacks.functions import Functions
+from stacks.monitoring import FailureNotifications, Monitoring
+from stacks.schedules import Schedules
+from stacks.storage import Storage
+from stacks.workflows import Workflows
+
+SCHEDULED_MACHINE = "ScheduledBackup"
+
+
+class HcpDrStack(Stack):
+    """Storage -> notifications -> functions -> workflows -> schedule -> monitoring."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = StackConfig.from_node(self.node)
+
+        self.storage = Storage(self, "Storage", config=self.config)
+        self.notifications = FailureNotifications(self, "Notifications")
+        self.functions = Functions(
+            self, "Functions",
+            config=self.config, storage=self.storage, notifications=self.notifications,
+        )
+        self.workflows = Workflows(
+            self, "Workflows",
+            config=self.config, functions=self.functions,
+            notifications=self.notifications,
+        )
+        self.functions.connect_state_machines(self.workflows.by_name)
+        self.schedules = Schedules(
+            self, "Schedules",
+            config=self.config, target=self.workflows.by_name[SCHEDULED_MACHINE],
+        )
+        self.monitoring = Monitoring(
+            self, "Monitoring",
+            config=self.config, topic=self.notifications.topic,
+            state_machines=self.workflows.by_name,
+        )
+
+        CfnOutput(self, "BackupBucketName", value=self.storage.bucket.bucket_name)
+        CfnOutput(self, "FailureTopicArn", value=self.notifications.topic.topic_arn)
+        for name, machine in self.workflows.by_name.items():
+            CfnOutput(self, f"{name}StateMachineArn", value=machine.state_machine_arn)

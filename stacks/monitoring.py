@@ -1,0 +1,182 @@
+"""Telling a human that backups stopped working: the failure topic and the alarms on it.
+
+Metric contract with the functions (Powertools Metrics, namespace `HcpDr`): Powertools adds
+the dimension `service=hcp-dr` to every metric it emits, so the freshness metric
+`NewestBackupAgeSeconds` (seconds, one datapoint per cluster per scheduled run) is alarmed
+with the dimensions {service, HostedCluster}. `BackupFailed` is summed over every dimension
+combination with a Metrics Insights query, so it alarms whatever dimensions it carries.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from stacks.config import METRICS_NAMESPACE, SERVICE_NAME, StackConfig
+
+FRESHNESS_METRIC = "NewestBackupAgeSeconds"
+FAILURE_METRIC = "BackupFailed"
+CLUSTER_DIMENSION = "HostedCluster"
+MAX_ALARM_PERIOD = 86400
+FAILURE_PERIOD = Duration.minutes(5)
+
+
+class FailureNotifications(Construct):
+    """The SNS topic alarms and the backup workflow publish failures to."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self, "TopicKey",
+            description="hcp-dr: encrypts the failure notification topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        # CloudWatch alarms publish as the service, so the key must let it encrypt; scoped to
+        # this account's alarms.
+        self.key.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarmsToPublish",
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+        ))
+        self.topic = sns.Topic(
+            self, "Topic",
+            display_name="hcp-dr backup failures",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        self.topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarms",
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"],
+            resources=[self.topic.topic_arn],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+        ))
+
+
+    def grant_publish(self, grantee: iam.IGrantable) -> None:
+        """sns:Publish on the topic plus exactly the KMS actions SSE-KMS needs for it (the L2
+        grant adds `kms:GenerateDataKey*`, a wildcard action this stack does not need)."""
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            sid="PublishFailures",
+            actions=["sns:Publish"],
+            resources=[self.topic.topic_arn],
+        ))
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            sid="EncryptFailureNotifications",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[self.key.key_arn],
+        ))
+
+
+def alarm_window(seconds: int) -> tuple[Duration, int]:
+    """An alarm period (CloudWatch allows at most a day) and how many periods span seconds."""
+    period = min(seconds, MAX_ALARM_PERIOD)
+    return Duration.seconds(period), math.ceil(seconds / period)
+
+
+class Monitoring(Construct):
+    """Alarms on failed runs, failed executions and backup freshness, all to the topic."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *,
+        config: StackConfig, topic: sns.ITopic, state_machines: dict[str, sfn.StateMachine],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._action = cloudwatch_actions.SnsAction(topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        self._add(cloudwatch.Alarm(
+            self, "BackupFailed",
+            alarm_description=f"A backup run reported {FAILURE_METRIC} (any hosted cluster).",
+            metric=cloudwatch.MathExpression(
+                label=FAILURE_METRIC,
+                expression=f'SELECT SUM({FAILURE_METRIC}) FROM "{METRICS_NAMESPACE}"',
+                period=FAILURE_PERIOD,
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ))
+
+        for name, machine in state_machines.items():
+            for alarm_id, metric, what in (
+                ("ExecutionsFailed", machine.metric_failed(period=FAILURE_PERIOD), "failed"),
+                ("ExecutionsTimedOut", machine.metric_timed_out(period=FAILURE_PERIOD),
+                 "timed out"),
+            ):
+                self._add(cloudwatch.Alarm(
+                    self, f"{name}{alarm_id}",
+                    alarm_description=f"An execution of the {name} state machine {what}.",
+                    metric=metric.with_(statistic="Sum"),
+                    threshold=1,
+                    comparison_operator=(
+                        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+                    ),
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                ))
+
+        self.freshness_threshold_seconds = 2 * config.backup_interval_seconds
+        for cluster in config.monitored_clusters:
+            self._freshness_alarms(cluster, config.backup_interval_seconds)
+
+    def _add(self, alarm: cloudwatch.Alarm) -> None:
+        alarm.add_alarm_action(self._action)
+        self.alarms.append(alarm)
+
+    def _freshness_alarms(self, cluster: str, interval_seconds: int) -> None:
+        construct_id = re.sub(r"[^A-Za-z0-9]", "-", cluster)
+        dimensions = {"service": SERVICE_NAME, CLUSTER_DIMENSION: cluster}
+        period, periods = alarm_window(interval_seconds)
+        self._add(cloudwatch.Alarm(
+            self, f"BackupStale-{construct_id}",
+            alarm_description=(
+                f"The newest backup of hosted cluster {cluster} is older than twice the backup "
+                f"interval ({self.freshness_threshold_seconds} s)."
+            ),
+            metric=cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE, metric_name=FRESHNESS_METRIC,
+                dimensions_map=dimensions, statistic="Maximum", period=period,
+            ),
+            threshold=self.freshness_threshold_seconds,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            # Silence is the other alarm's job; this one judges the age it is told.
+            treat_missing_data=cloudwatch.TreatMissingData.MISSING,
+        ))
+        silent_period, silent_periods = alarm_window(self.freshness_threshold_seconds)
+        self._add(cloudwatch.Alarm(
+            self, f"FreshnessSilent-{construct_id}",
+            alarm_description=(
+                f"No {FRESHNESS_METRIC} arrived for hosted cluster {cluster} during twice the "
+                "backup interval: the schedule, the workflow or the metrics are not running."
+            ),
+            metric=cloudwatch.MathExpression(
+                label=f"{FRESHNESS_METRIC} datapoints",
+                expression="FILL(samples, 0)",
+                using_metrics={"samples": cloudwatch.Metric(
+                    namespace=METRICS_NAMESPACE, metric_name=FRESHNESS_METRIC,
+                    dimensions_map=dimensions, statistic="SampleCount",
+                )},
+                period=silent_period,
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=silent_periods,
+            datapoints_to_alarm=silent_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        ))

@@ -1,0 +1,588 @@
+"""Template assertions on HcpDrStack (one synth for the module, bundle=false, cdk-nag on)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from synth_helpers import TEST_CONTEXT, Synth
+
+from stacks import catalog
+from stacks.config import BACKUP_KEY_PREFIX, DEFAULTS, MIGRATION_KEY_PREFIX, REPO_ROOT
+from stacks.functions import KUBECONFIG_LIST
+from stacks.nag import flatten_reference
+
+DATA_SERVICES = ("s3:", "dynamodb:", "secretsmanager:")
+INTERVAL_SECONDS = 1800  # TEST_CONTEXT's rate(30 minutes)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _ref(value: dict[str, Any]) -> str:
+    """Logical id behind a Ref or Fn::GetAtt."""
+    return value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+
+
+def statements_by_role(synth: Synth) -> dict[str, list[dict[str, Any]]]:
+    by_role: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        for role in policy["Properties"]["Roles"]:
+            by_role[_ref(role)].extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return by_role
+
+
+def functions_by_name(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Catalog name -> (logical id, properties) of its Lambda function."""
+    found = {}
+    for logical_id, resource in synth.of_type("AWS::Lambda::Function").items():
+        for spec in catalog.LAMBDA_FUNCTIONS:
+            if logical_id.startswith(f"Functions{spec.name}Function"):
+                found[spec.name] = (logical_id, resource["Properties"])
+    return found
+
+
+def actions_of(statements: list[dict[str, Any]]) -> set[str]:
+    return {a for s in statements if s["Effect"] == "Allow" for a in _as_list(s["Action"])}
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+def test_one_function_per_catalog_entry_with_its_spec(synth: Synth) -> None:
+    functions = functions_by_name(synth)
+    assert set(functions) == {spec.name for spec in catalog.LAMBDA_FUNCTIONS}
+    assert len(synth.of_type("AWS::Lambda::Function")) == len(catalog.LAMBDA_FUNCTIONS)
+    for spec in catalog.LAMBDA_FUNCTIONS:
+        properties = functions[spec.name][1]
+        assert properties["Runtime"] == "python3.12"
+        assert properties["Handler"] == spec.handler
+        assert properties["Timeout"] == spec.timeout_seconds
+        assert properties["MemorySize"] == spec.memory_mb
+        assert properties["LoggingConfig"]["LogGroup"]["Ref"].startswith(
+            f"Functions{spec.name}Logs"
+        )
+
+
+def test_each_function_has_its_own_role(synth: Synth) -> None:
+    roles = [_ref(props["Role"]) for _id, props in functions_by_name(synth).values()]
+    assert len(set(roles)) == len(catalog.LAMBDA_FUNCTIONS)
+    for role in roles:
+        trust = synth.resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
+        assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
+
+
+def test_every_function_environment_satisfies_settings(synth: Synth) -> None:
+    """Every required setting is set, every HCP_DR_* variable the stack sets is one Settings
+    reads (no typo), and the resource-backed ones point at this stack's resources."""
+    from hcp_dr.settings import Settings
+
+    aliases = {field.alias for field in Settings.model_fields.values()}
+    required = {field.alias for field in Settings.model_fields.values() if field.is_required()}
+    for name, (_id, properties) in functions_by_name(synth).items():
+        variables = properties["Environment"]["Variables"]
+        assert required <= variables.keys(), f"{name} misses {required - variables.keys()}"
+        ours = {key for key in variables if key.startswith("HCP_DR_")}
+        assert ours <= aliases, f"{name} sets variables Settings ignores: {ours - aliases}"
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "hcp-dr"
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "HcpDr"
+        assert variables["HCP_DR_KUBECONFIG_SECRET_PREFIX"] == (
+            TEST_CONTEXT["kubeconfigSecretPrefix"]
+        )
+        assert _ref(variables["HCP_DR_BACKUP_BUCKET"]).startswith("StorageBackupBucket")
+        assert _ref(variables["HCP_DR_BACKUP_KMS_KEY_ID"]).startswith("StorageBackupKey")
+        assert _ref(variables["HCP_DR_LOCK_TABLE"]).startswith("StorageLockTable")
+
+
+def test_environment_values_parse_as_settings(synth: Synth) -> None:
+    """The literal values the stack writes are ones Settings accepts."""
+    from hcp_dr.settings import Settings
+
+    _id, properties = next(iter(functions_by_name(synth).values()))
+    variables = {
+        key: value if isinstance(value, str) else "placeholder-resolved-at-deploy"
+        for key, value in properties["Environment"]["Variables"].items()
+    }
+    Settings.model_validate(variables)
+
+
+def test_grants_follow_the_catalog(synth: Synth) -> None:
+    statements = statements_by_role(synth)
+    functions = functions_by_name(synth)
+    for spec in catalog.LAMBDA_FUNCTIONS:
+        role = _ref(functions[spec.name][1]["Role"])
+        actions = actions_of(statements[role])
+        expected = {"logs:CreateLogStream", "logs:PutLogEvents"}
+        if catalog.KUBECONFIG_READ in spec.grants:
+            expected |= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+        if KUBECONFIG_LIST in spec.grants:
+            expected |= {"secretsmanager:ListSecrets"}
+        if catalog.BUCKET_READ in spec.grants:
+            expected |= {"s3:GetObject", "s3:GetObjectAttributes", "s3:ListBucket"}
+        if catalog.BUCKET_WRITE in spec.grants:
+            expected |= {"s3:PutObject", "s3:AbortMultipartUpload"}
+        if catalog.BUCKET_DELETE in spec.grants:
+            expected |= {"s3:DeleteObject"}
+        if catalog.LOCK_TABLE in spec.grants:
+            expected |= {
+                "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
+            }
+        if catalog.KMS_USE in spec.grants:
+            expected |= {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
+        if catalog.TOPIC_PUBLISH in spec.grants:
+            expected |= {"sns:Publish", "kms:Decrypt", "kms:GenerateDataKey"}
+        if catalog.STATES_TASK in spec.grants:
+            expected |= {
+                "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat",
+            }
+        if catalog.DNS_READ in spec.grants:
+            expected |= {"route53:ListHostedZonesByName", "route53:ListResourceRecordSets"}
+        if catalog.MIGRATION_RECORDS_READ in spec.grants:
+            expected |= {"s3:GetObject"}
+        if catalog.MIGRATION_RECORDS_WRITE in spec.grants:
+            expected |= {"s3:PutObject"}
+        if catalog.LOCK_TABLE_SCAN in spec.grants:
+            expected |= {"dynamodb:Scan"}
+        if catalog.POLICIES_READ in spec.grants:
+            expected |= {"ssm:GetParameter"}
+        if catalog.MIGRATION_START in spec.grants:
+            expected |= {
+                "states:StartExecution", "states:ListExecutions", "states:DescribeExecution",
+            }
+        if catalog.MIGRATION_HISTORY in spec.grants:
+            expected |= {"states:GetExecutionHistory"}
+        # RESTORE_URL_SIGNER_READ grants nothing unless context restoreUrlSignerSecret is set.
+        assert actions == expected, spec.name
+
+
+def test_no_wildcard_resource_on_data_services_except_acknowledged_prefixes(
+    synth: Synth,
+) -> None:
+    secret_prefix = (
+        "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+        f"{TEST_CONTEXT['kubeconfigSecretPrefix']}*"
+    )
+    bucket_prefixes = re.compile(
+        rf"^<StorageBackupBucket\w+\.Arn>/({BACKUP_KEY_PREFIX}|{MIGRATION_KEY_PREFIX})\*$"
+    )
+    for role, statements in statements_by_role(synth).items():
+        for statement in statements:
+            actions = _as_list(statement["Action"])
+            data_actions = [a for a in actions if a.startswith(DATA_SERVICES)]
+            if not data_actions:
+                continue
+            for action in data_actions:
+                assert "*" not in action, (role, action)
+            if data_actions == ["secretsmanager:ListSecrets"]:
+                continue  # no resource-level permissions exist for it; returns no values
+            for resource in map(flatten_reference, _as_list(statement["Resource"])):
+                if "*" not in resource:
+                    continue
+                assert resource == secret_prefix or bucket_prefixes.match(resource), (
+                    role, data_actions, resource,
+                )
+
+
+def test_lambda_and_state_machine_log_groups_have_retention(synth: Synth) -> None:
+    groups = synth.of_type("AWS::Logs::LogGroup")
+    assert len(groups) == len(catalog.LAMBDA_FUNCTIONS) + len(catalog.STATE_MACHINES)
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == DEFAULTS["logRetentionDays"]
+
+
+def test_state_machine_grants_live_outside_the_function_role(synth: Synth) -> None:
+    """A function granted access to a machine that invokes it would otherwise form a
+    dependency cycle (function -> role policy -> machine -> function)."""
+    functions = functions_by_name(synth)
+    for spec in catalog.LAMBDA_FUNCTIONS:
+        wanted = {catalog.MIGRATION_START, catalog.MIGRATION_HISTORY} & spec.grants
+        if not wanted:
+            continue
+        _id, properties = functions[spec.name]
+        role = _ref(properties["Role"])
+        [policy] = [
+            p for k, p in synth.of_type("AWS::IAM::Policy").items()
+            if k.startswith(f"Functions{spec.name}StateMachineAccess")
+        ]
+        assert [_ref(r) for r in policy["Properties"]["Roles"]] == [role]
+        if catalog.MIGRATION_START in wanted:
+            arn = properties["Environment"]["Variables"]["HCP_DR_MIGRATION_STATE_MACHINE_ARN"]
+            assert _ref(arn).startswith("WorkflowsMigrationStateMachine")
+
+
+def test_template_has_no_dependency_cycle(synth: Synth) -> None:
+    from graphlib import TopologicalSorter
+
+    def references(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = set()
+            if "Ref" in node and node["Ref"] in synth.resources:
+                found.add(node["Ref"])
+            if "Fn::GetAtt" in node:
+                found.add(node["Fn::GetAtt"][0])
+            for value in node.values():
+                found |= references(value)
+            return found
+        if isinstance(node, list):
+            return set().union(*map(references, node)) if node else set()
+        return set()
+
+    graph = {
+        logical_id: references(resource.get("Properties", {}))
+        | set(_as_list(resource.get("DependsOn", [])))
+        for logical_id, resource in synth.resources.items()
+    }
+    list(TopologicalSorter(graph).static_order())  # raises CycleError
+
+
+# --- storage --------------------------------------------------------------------------------
+
+
+def _bucket(synth: Synth, prefix: str) -> tuple[str, dict[str, Any]]:
+    [(logical_id, bucket)] = [
+        (k, v) for k, v in synth.of_type("AWS::S3::Bucket").items() if k.startswith(prefix)
+    ]
+    return logical_id, bucket["Properties"]
+
+
+def _denies_insecure_transport(synth: Synth, bucket_id: str) -> bool:
+    for policy in synth.of_type("AWS::S3::BucketPolicy").values():
+        if _ref(policy["Properties"]["Bucket"]) != bucket_id:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if (statement["Effect"] == "Deny"
+                    and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}):
+                return True
+    return False
+
+
+def test_backup_bucket_is_encrypted_versioned_private_tls_only_and_logged(synth: Synth) -> None:
+    bucket_id, bucket = _bucket(synth, "StorageBackupBucket")
+    [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert _ref(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]).startswith(
+        "StorageBackupKey"
+    )
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+    }
+    assert _denies_insecure_transport(synth, bucket_id)
+    log_bucket_id, _log_bucket = _bucket(synth, "StorageAccessLogBucket")
+    assert _ref(bucket["LoggingConfiguration"]["DestinationBucketName"]) == log_bucket_id
+    assert _denies_insecure_transport(synth, log_bucket_id)
+    assert "ObjectLockEnabled" not in bucket  # off by default
+
+
+def test_backup_key_rotates(synth: Synth) -> None:
+    for key in synth.of_type("AWS::KMS::Key").values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_lifecycle_is_a_backstop_far_behind_the_gfs_policy(synth: Synth) -> None:
+    _id, bucket = _bucket(synth, "StorageBackupBucket")
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    backups = rules["expire-old-backups"]
+    assert backups["Prefix"] == BACKUP_KEY_PREFIX
+    gfs_days = max(DEFAULTS["retentionDailyDays"], DEFAULTS["retentionWeeklyWeeks"] * 7)
+    assert backups["ExpirationInDays"] >= 2 * gfs_days
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": DEFAULTS["noncurrentVersionExpirationDays"]
+    }
+
+
+def test_lock_table(synth: Synth) -> None:
+    [table] = synth.of_type("AWS::DynamoDB::Table").values()
+    properties = table["Properties"]
+    assert {(k["AttributeName"], k["KeyType"]) for k in properties["KeySchema"]} == {
+        ("pk", "HASH"), ("sk", "RANGE"),
+    }
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at", "Enabled": True,
+    }
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_object_lock_in_governance_mode_from_context() -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Match, Template
+
+    from stacks.config import StackConfig
+    from stacks.storage import Storage
+
+    app = App()
+    stack = Stack(app, "ObjectLock")
+    Storage(stack, "Storage", config=StackConfig.from_mapping({"objectLockDays": 30}))
+    Template.from_stack(stack).has_resource_properties("AWS::S3::Bucket", {
+        "ObjectLockEnabled": True,
+        "ObjectLockConfiguration": {
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}},
+        },
+        "BucketEncryption": Match.any_value(),
+    })
+
+
+# --- workflows ------------------------------------------------------------------------------
+
+
+def machines_by_name(synth: Synth) -> dict[str, dict[str, Any]]:
+    found = {}
+    for logical_id, resource in synth.of_type("AWS::StepFunctions::StateMachine").items():
+        for spec in catalog.STATE_MACHINES:
+            if logical_id.startswith(f"Workflows{spec.name}StateMachine"):
+                found[spec.name] = resource["Properties"]
+    return found
+
+
+def test_one_state_machine_per_catalog_entry(synth: Synth) -> None:
+    assert set(machines_by_name(synth)) == {spec.name for spec in catalog.STATE_MACHINES}
+
+
+@pytest.mark.parametrize("spec", catalog.STATE_MACHINES, ids=lambda s: s.name)
+def test_definition_has_no_placeholder_left_after_substitution(synth: Synth, spec) -> None:
+    properties = machines_by_name(synth)[spec.name]
+    definition = properties["DefinitionString"]
+    assert isinstance(definition, str)
+    substitutions = properties["DefinitionSubstitutions"]
+    for key in substitutions:
+        definition = definition.replace(f"${{{key}}}", "substituted")
+    assert "${" not in definition
+    json.loads(definition)
+
+
+@pytest.mark.parametrize("spec", catalog.STATE_MACHINES, ids=lambda s: s.name)
+def test_substitutions_cover_every_function_the_definition_uses(synth: Synth, spec) -> None:
+    if spec.name in synth.missing_asl:
+        pytest.skip(f"statemachines/{spec.asl_file} is not written yet")
+    from stacks.workflows import placeholders
+
+    used = placeholders((REPO_ROOT / "statemachines" / spec.asl_file).read_text())
+    substitutions = machines_by_name(synth)[spec.name]["DefinitionSubstitutions"]
+    assert used <= substitutions.keys()
+    declared = {catalog.function_arn_placeholder(name) for name in spec.functions}
+    # Every function the catalog lists is used (else the machine holds an invoke grant it
+    # does not need), and the definition calls no function the catalog does not list.
+    assert {p for p in used if p.endswith("FunctionArn")} == declared
+    assert used - declared == set(spec.extra_substitutions)
+
+
+def test_state_machines_invoke_exactly_their_functions(synth: Synth) -> None:
+    statements = statements_by_role(synth)
+    functions = functions_by_name(synth)
+    for spec in catalog.STATE_MACHINES:
+        [role] = [
+            _ref(props["RoleArn"]) for name, props in machines_by_name(synth).items()
+            if name == spec.name
+        ]
+        invoked = {
+            _ref(resource)
+            for statement in statements[role]
+            if "lambda:InvokeFunction" in _as_list(statement["Action"])
+            for resource in _as_list(statement["Resource"])
+            if "Fn::GetAtt" in resource
+        }
+        assert invoked == {functions[name][0] for name in spec.functions}, spec.name
+
+
+def test_state_machine_logs_exclude_execution_data_and_trace(synth: Synth) -> None:
+    for name, properties in machines_by_name(synth).items():
+        logging = properties["LoggingConfiguration"]
+        assert logging["IncludeExecutionData"] is False, name
+        assert logging["Level"] == "ALL"
+        assert properties["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_scheduled_machine_may_run_the_backup_machine_synchronously(synth: Synth) -> None:
+    machines = machines_by_name(synth)
+    role = _ref(machines["ScheduledBackup"]["RoleArn"])
+    actions = actions_of(statements_by_role(synth)[role])
+    assert {
+        "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
+        "events:PutTargets", "events:PutRule", "events:DescribeRule",
+    } <= actions
+    substitutions = machines["ScheduledBackup"]["DefinitionSubstitutions"]
+    assert _ref(substitutions["BackupStateMachineArn"]).startswith("WorkflowsBackupStateMachine")
+
+
+# --- schedule and monitoring ----------------------------------------------------------------
+
+
+def test_schedule_expression_comes_from_context(synth: Synth) -> None:
+    [schedule] = synth.of_type("AWS::Scheduler::Schedule").values()
+    properties = schedule["Properties"]
+    assert properties["ScheduleExpression"] == TEST_CONTEXT["backupSchedule"]
+    assert properties["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert properties["State"] == "ENABLED"
+    assert _ref(properties["Target"]["Arn"]).startswith("WorkflowsScheduledBackupStateMachine")
+    assert json.loads(properties["Target"]["Input"]) == TEST_CONTEXT["backupScheduleInput"]
+    role = _ref(properties["Target"]["RoleArn"])
+    trust = synth.resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust[0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
+
+
+def test_schedule_input_is_a_fleet_selection(synth: Synth) -> None:
+    """The scheduled machine passes its input to ListHostedClusters unchanged."""
+    from hcp_dr.domain.backup_fleet import FleetSelection
+
+    [schedule] = synth.of_type("AWS::Scheduler::Schedule").values()
+    FleetSelection.model_validate(json.loads(schedule["Properties"]["Target"]["Input"]))
+    FleetSelection.model_validate(DEFAULTS["backupScheduleInput"])
+
+
+def alarms(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {k: v["Properties"] for k, v in synth.of_type("AWS::CloudWatch::Alarm").items()}
+
+
+def test_freshness_alarm_threshold_is_twice_the_interval(synth: Synth) -> None:
+    for cluster in TEST_CONTEXT["monitoredClusters"]:
+        [stale] = [
+            a for a in alarms(synth).values()
+            if a.get("MetricName") == "NewestBackupAgeSeconds"
+            and {"Name": "HostedCluster", "Value": cluster} in a["Dimensions"]
+        ]
+        assert stale["Threshold"] == 2 * INTERVAL_SECONDS
+        assert stale["ComparisonOperator"] == "GreaterThanThreshold"
+        assert stale["Namespace"] == "HcpDr"
+        assert stale["Period"] == INTERVAL_SECONDS
+
+
+def test_freshness_alarm_dimensions_match_what_the_functions_emit(synth: Synth, capsys) -> None:
+    """CloudWatch matches a metric on its full dimension set: the alarm must name exactly the
+    dimensions RecordBackupOutcome's EMF document carries (Powertools adds `service`)."""
+    from hcp_dr.observability import published_metrics
+
+    cluster = TEST_CONTEXT["monitoredClusters"][0]
+    with published_metrics(HostedCluster=cluster) as metrics:
+        metrics.add_metric(name="NewestBackupAgeSeconds", unit="Seconds", value=1.0)
+    document = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    [emitted] = document["_aws"]["CloudWatchMetrics"]
+    assert emitted["Namespace"] == "HcpDr"
+    [dimension_names] = emitted["Dimensions"]
+    [stale] = [
+        a for a in alarms(synth).values()
+        if a.get("MetricName") == "NewestBackupAgeSeconds"
+        and {"Name": "HostedCluster", "Value": cluster} in a["Dimensions"]
+    ]
+    assert {d["Name"]: d["Value"] for d in stale["Dimensions"]} == {
+        name: document[name] for name in dimension_names
+    }
+
+
+def test_missing_freshness_metric_alarms(synth: Synth) -> None:
+    silent = [
+        a for a in alarms(synth).values()
+        if any("FILL" in m.get("Expression", "") for m in a.get("Metrics", []))
+    ]
+    assert len(silent) == len(TEST_CONTEXT["monitoredClusters"])
+    for alarm in silent:
+        assert alarm["TreatMissingData"] == "breaching"
+        assert alarm["ComparisonOperator"] == "LessThanThreshold"
+        [samples] = [m for m in alarm["Metrics"] if "MetricStat" in m]
+        assert samples["MetricStat"]["Period"] == 2 * INTERVAL_SECONDS
+        assert samples["MetricStat"]["Stat"] == "SampleCount"
+        assert samples["MetricStat"]["Metric"]["MetricName"] == "NewestBackupAgeSeconds"
+
+
+def test_failure_alarms_and_every_alarm_notifies_the_topic(synth: Synth) -> None:
+    every = alarms(synth)
+    [topic] = synth.of_type("AWS::SNS::Topic")
+    for properties in every.values():
+        assert [_ref(a) for a in properties["AlarmActions"]] == [topic]
+    failed = [
+        a for a in every.values()
+        if any("SUM(BackupFailed)" in m.get("Expression", "") for m in a.get("Metrics", []))
+    ]
+    assert len(failed) == 1
+    assert failed[0]["Threshold"] == 1
+    assert failed[0]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    executions_failed = [a for a in every.values() if a.get("MetricName") == "ExecutionsFailed"]
+    assert len(executions_failed) == len(catalog.STATE_MACHINES)
+
+
+def test_failure_topic_is_encrypted_and_tls_only(synth: Synth) -> None:
+    [topic_id] = synth.of_type("AWS::SNS::Topic")
+    topic = synth.resources[topic_id]["Properties"]
+    assert _ref(topic["KmsMasterKeyId"]).startswith("NotificationsTopicKey")
+    [policy] = synth.of_type("AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+
+
+# --- cdk-nag and cdk.json -------------------------------------------------------------------
+
+
+def test_cdk_nag_has_no_finding_and_every_acknowledgment_has_a_reason(synth: Synth) -> None:
+    report = json.loads((synth.outdir / "validation-report.json").read_text())
+    [nag] = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert nag["conclusion"] == "success"
+    assert nag["violations"] == []
+    for suppressed in nag["suppressedViolations"]:
+        assert len(suppressed["reason"]) >= 40, suppressed["ruleName"]
+    rules = {s["ruleName"].split("[")[0] for s in nag["suppressedViolations"]}
+    assert rules <= {"AwsSolutions-IAM5", "AwsSolutions-L1"}
+
+
+def test_cdk_json_repeats_the_code_defaults() -> None:
+    cdk_json = json.loads((REPO_ROOT / "cdk.json").read_text())
+    assert cdk_json["app"] == ".venv/bin/python app.py"
+    assert {k: cdk_json["context"][k] for k in DEFAULTS} == DEFAULTS
+
+
+# --- the stack refuses definitions it cannot fully substitute --------------------------------
+
+
+def _asl_copy(tmp_path, asl_dir) -> Any:
+    directory, _missing = asl_dir
+    target = tmp_path / "statemachines"
+    target.mkdir()
+    for spec in catalog.STATE_MACHINES:
+        (target / spec.asl_file).write_text((directory / spec.asl_file).read_text())
+    return target
+
+
+def test_a_placeholder_the_catalog_does_not_list_is_refused(tmp_path, asl_dir) -> None:
+    from stacks.application import create_app
+    from stacks.workflows import AslError
+
+    directory = _asl_copy(tmp_path, asl_dir)
+    backup = directory / "backup.asl.json"
+    text = backup.read_text()
+    first = "${" + catalog.function_arn_placeholder(catalog.STATE_MACHINES[0].functions[0]) + "}"
+    assert first in text
+    backup.write_text(text.replace(first, "${NoSuchFunctionArn}", 1))
+    with pytest.raises(AslError, match="NoSuchFunctionArn"):
+        create_app({**TEST_CONTEXT, "stateMachinesDir": str(directory)},
+                   outdir=str(tmp_path / "out"))
+
+
+def test_a_missing_definition_is_refused_not_replaced(tmp_path, asl_dir) -> None:
+    from stacks.application import create_app
+    from stacks.workflows import AslError
+
+    directory = _asl_copy(tmp_path, asl_dir)
+    (directory / catalog.STATE_MACHINES[-1].asl_file).unlink()
+    with pytest.raises(AslError, match="does not exist"):
+        create_app({**TEST_CONTEXT, "stateMachinesDir": str(directory)},
+                   outdir=str(tmp_path / "out"))
+
+
+def test_machines_are_created_after_the_machines_they_start() -> None:
+    from stacks.workflows import creation_order
+
+    order = [spec.name for spec in creation_order(catalog.STATE_MACHINES)]
+    for spec in catalog.STATE_MACHINES:
+        for extra in spec.extra_substitutions:
+            if extra.endswith("StateMachineArn"):
+                assert order.index(extra.removesuffix("StateMachineArn")) < order.index(spec.name)

@@ -1,0 +1,156 @@
+"""Failures before the teardown leave the hosted cluster running on the source.
+
+Each test breaks one stage of the real Migration state machine and checks what the
+compensation chain leaves: writers, CPO and NodePools back as they were, Routes recreated and
+published again, nothing of this migration on the destination, locks released.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from sandbox.environment import Sandbox
+from tests.integration.backup_driver import handler_wrapped, wait_until
+from tests.integration.migration.migration_driver import (
+    HC,
+    LABEL,
+    NAMESPACES,
+    SIMULATES_HYPERSHIFT,
+    held_locks,
+    run_migration,
+    source_snapshot,
+    start_migration,
+    store,
+    wait_migration,
+)
+
+
+class InjectedFailure(Exception):
+    """A permanent error from a stage that breaks on purpose."""
+
+
+def _nothing_of_ours_on_destination(sandbox: Sandbox) -> None:
+    destination = store(sandbox, "destination")
+    names = {n["metadata"]["name"] for n in destination.list(NAMESPACES)}
+    assert not names & {sandbox.plan.namespace, sandbox.plan.hcp_namespace}
+    assert destination.list(HC) == []
+    labelled = [n for n in destination.list(NAMESPACES)
+                if LABEL in (n["metadata"].get("labels") or {})]
+    assert labelled == []
+
+
+def _source_is_back(sandbox: Sandbox, before: dict) -> None:
+    wait_until(lambda: source_snapshot(sandbox) == before, timeout=15)
+    sandbox.wait_for_dns(sandbox.plan.route_hostnames(), present=True, timeout=30)
+    assert all("apps.source." in target for target in sandbox.dns_records().values())
+    assert held_locks(sandbox) == []
+
+
+def test_failure_after_the_pause_resumes_the_source_exactly(sandbox: Sandbox):
+    before = source_snapshot(sandbox)
+    src = store(sandbox, "source")
+    seen_paused = threading.Event()
+
+    def fail_after_checking_the_pause(real):
+        def handler(event, context):
+            hc = src.get(HC, sandbox.plan.namespace, sandbox.plan.name)
+            replicas = source_snapshot(sandbox)["replicas"]
+            if hc["spec"].get("pausedUntil") == "true" and all(
+                    replicas[d] == 0 for d in ("kube-apiserver", "openshift-apiserver",
+                                               "openshift-oauth-apiserver",
+                                               "control-plane-operator")):
+                seen_paused.set()
+            raise InjectedFailure("object backup broke")
+        return handler
+
+    with handler_wrapped(sandbox, "BackupClusterObjects", fail_after_checking_the_pause):
+        run = run_migration(sandbox, timeout=120)
+    assert (run.status, run.error) == ("FAILED", "InjectedFailure"), run.cause
+    assert seen_paused.is_set()
+    _source_is_back(sandbox, before)
+    _nothing_of_ours_on_destination(sandbox)
+    assert sandbox.hosted is not None
+    pod = sandbox.hosted.etcd.members[0].pod
+    assert not list(pod.pv_dir.rglob("hcp-dr-*.db")), "the snapshot file was left behind"
+
+
+def test_failure_after_the_routes_were_deleted_publishes_them_again(sandbox: Sandbox):
+    before = source_snapshot(sandbox)
+
+    def destination_refuses(real):
+        def handler(event, context):
+            raise InjectedFailure("destination broke")
+        return handler
+
+    with handler_wrapped(sandbox, "RestoreOnDestination", destination_refuses):
+        run = run_migration(sandbox, timeout=180)
+    assert (run.status, run.error) == ("FAILED", "InjectedFailure"), run.cause
+    entered = [s.name for s in sandbox.aws.execution_timeline(run.arn)]
+    assert "AwaitDnsCleanup" in entered and "RecreateSourceRoutes" in entered
+    _source_is_back(sandbox, before)
+    _nothing_of_ours_on_destination(sandbox)
+
+
+@pytest.mark.skipif(not hasattr(Sandbox, "set_api_available"),
+                    reason="needs the sandbox's switch for a management cluster's API")
+def test_destination_api_down_at_restore_compensates_to_the_source(sandbox: Sandbox):
+    before = source_snapshot(sandbox)
+    down = threading.Event()
+
+    def take_destination_down(real):
+        def handler(event, context):
+            sandbox.set_api_available("destination", False)
+            down.set()
+            return real(event, context)
+        return handler
+
+    try:
+        with handler_wrapped(sandbox, "RestoreOnDestination", take_destination_down):
+            run = run_migration(sandbox, timeout=240)
+    finally:
+        sandbox.set_api_available("destination", True)
+    assert down.is_set()
+    assert (run.status, run.error) == ("FAILED", "KubernetesApiUnavailable"), run.cause
+    _source_is_back(sandbox, before)
+    _nothing_of_ours_on_destination(sandbox)
+
+
+def _approval_token(sandbox: Sandbox, queue_url: str, timeout: float = 120) -> str:
+    sqs = sandbox.aws.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get(
+                "Messages", []):
+            found = re.search(r"send-task-success --task-output true --task-token (\S+)",
+                              message["Body"])
+            if found:
+                return found.group(1)
+    raise TimeoutError("no approval request was published")
+
+
+@pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
+                    reason="needs the sandbox's simulated HyperShift operator (issue 4)")
+def test_rejected_approval_rolls_back_to_the_source(sandbox: Sandbox):
+    assert sandbox.backup_env is not None
+    before = source_snapshot(sandbox)
+    sqs = sandbox.aws.client("sqs")
+    queue_url = sqs.create_queue(QueueName="hcp-dr-approvals")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sandbox.aws.client("sns").subscribe(TopicArn=sandbox.backup_env.failure_topic_arn,
+                                        Protocol="sqs", Endpoint=queue_arn,
+                                        Attributes={"RawMessageDelivery": "true"})
+    arn = start_migration(sandbox, approval="required")
+    token = _approval_token(sandbox, queue_url)
+    assert sandbox.serving_control_plane() == "destination"
+    sandbox.aws.client("stepfunctions").send_task_failure(
+        taskToken=token, error="ApprovalRejected", cause="operator said no")
+    run = wait_migration(sandbox, arn, timeout=180)
+    assert (run.status, run.error) == ("FAILED", "ApprovalRejected"), run.cause
+    _source_is_back(sandbox, before)
+    _nothing_of_ours_on_destination(sandbox)
+    wait_until(lambda: sandbox.serving_control_plane() == "source", timeout=30)

@@ -1,0 +1,151 @@
+"""statemachines/migration.asl.json against the contract: JSONPath only, every Lambda task
+retries transient errors, failures before the teardown compensate, the teardown's failures
+bring the operator back, and the Fail state carries the original error."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hcp_dr import errors
+from stacks.catalog import STATE_MACHINES, function_arn_placeholder
+
+ASL = Path(__file__).resolve().parents[3] / "statemachines" / "migration.asl.json"
+DEFINITION = json.loads(ASL.read_text())
+STATES = DEFINITION["States"]
+SPEC = next(s for s in STATE_MACHINES if s.name == "Migration")
+LAMBDA_TASKS = {name: s for name, s in STATES.items() if s["Type"] == "Task"
+                and ("FunctionArn}" in s["Resource"] or "lambda:invoke" in s["Resource"])}
+
+
+def _walk(start: str, stop: set[str]) -> set[str]:
+    """States reachable from `start` along Next/Default/Choices/Catch, not entering `stop`."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name in stop:
+            continue
+        seen.add(name)
+        state = STATES[name]
+        todo += [t for t in [state.get("Next"), state.get("Default")] if t]
+        todo += [c["Next"] for c in state.get("Choices", []) + state.get("Catch", [])]
+    return seen
+
+
+def test_jsonpath_only():
+    text = ASL.read_text()
+    assert "JSONata" not in text and '"Assign"' not in text and "QueryLanguage" not in text
+
+
+def test_placeholders_are_exactly_the_catalogs():
+    used = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", ASL.read_text()))
+    assert used == {function_arn_placeholder(f) for f in SPEC.functions} | set(
+        SPEC.extra_substitutions)
+
+
+def test_every_lambda_task_retries_transient_errors_by_name():
+    transient = {c.__name__ for c in vars(errors).values()
+                 if isinstance(c, type) and issubclass(c, errors.TransientError)
+                 and c is not errors.TransientError}
+    for name, state in LAMBDA_TASKS.items():
+        retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
+        assert {"KubernetesApiUnavailable", "AwsServiceUnavailable"} <= retried, name
+        assert retried - {"States.ALL"} <= transient | {
+            "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException"}, name
+        for rule in state["Retry"]:
+            assert rule["IntervalSeconds"] <= 2, name
+
+
+def test_only_validation_fails_without_a_catch():
+    uncaught = {n for n, s in STATES.items() if s["Type"] == "Task" and not s.get("Catch")}
+    assert uncaught == {"ValidateRequest"}
+
+
+@pytest.mark.parametrize("stage", [
+    "PauseHostedCluster", "SnapshotEtcd", "UploadSnapshot", "VerifySnapshot",
+    "BackupClusterObjects", "WriteBackupManifest", "DeleteSourceRoutes", "AwaitDnsCleanup",
+    "RestoreOnDestination", "AwaitHostedClusterReady", "RequestApproval"])
+def test_failures_before_the_teardown_resume_the_source(stage: str):
+    after = _walk(STATES[stage]["Catch"][-1]["Next"], stop=set())
+    assert {"ResumeSource", "RecreateSourceRoutes", "ReleaseLocksAfterFailure",
+            "RecordFailure", "MigrationFailed"} <= after
+    assert "TeardownSource" not in after
+
+
+@pytest.mark.parametrize("stage", ["RestoreOnDestination", "AwaitHostedClusterReady",
+                                   "RequestApproval"])
+def test_failures_after_the_restore_clean_the_destination(stage: str):
+    assert "CompensateDestination" in _walk(STATES[stage]["Catch"][-1]["Next"], stop=set())
+
+
+def test_failures_before_the_pause_only_release_the_locks():
+    for stage in ("AcquireLocks", "MarkSourceCluster"):
+        assert STATES[stage]["Catch"][0]["Next"] == "ReleaseLocksAfterFailure"
+    for stage in ("Preflight", "PreflightEtcd"):  # no lock held yet
+        assert STATES[stage]["Catch"][0]["Next"] == "RecordFailure"
+
+
+def test_teardown_failure_brings_the_operator_back_without_compensating():
+    after = _walk(STATES["TeardownSource"]["Catch"][0]["Next"], stop=set())
+    assert "RestoreSourceOperatorAfterFailure" in after
+    assert not after & {"CompensateDestination", "ResumeSource", "RecreateSourceRoutes"}
+
+
+def test_the_happy_path_order():
+    path, name = [], DEFINITION["StartAt"]
+    while name:
+        path.append(name)
+        state = STATES[name]
+        name = state.get("Default") if state["Type"] == "Choice" else state.get("Next")
+    assert path.index("PauseHostedCluster") < path.index("SnapshotEtcd") < path.index(
+        "DeleteSourceRoutes") < path.index("AwaitDnsCleanup") < path.index(
+        "RestoreOnDestination") < path.index("AwaitHostedClusterReady") < path.index(
+        "TeardownSource") < path.index("RestoreSourceOperator") < path.index("RestartOvn")
+    assert path.index("AcquireLocks") < path.index("MarkSourceCluster")
+
+
+def test_backup_stages_get_the_backup_shaped_state():
+    for name in ("PreflightEtcd", "SnapshotEtcd", "UploadSnapshot", "VerifySnapshot",
+                 "RemoveSnapshotFile", "BackupClusterObjects", "WriteBackupManifest",
+                 "RemoveSnapshotFileAfterFailure"):
+        assert STATES[name]["InputPath"] == "$.backup_state", name
+        assert STATES[name]["ResultPath"].startswith("$.backup_state."), name
+
+
+def test_dns_waits_use_task_tokens_with_a_backstop():
+    for name in ("AwaitDnsCleanup", "AwaitDnsReleasedByDestination"):
+        state = STATES[name]
+        assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        assert state["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
+        assert state["TimeoutSecondsPath"] == "$.migration.dns_backstop_seconds"
+    timeout = STATES["AwaitDnsCleanup"]["Catch"][0]
+    assert timeout["ErrorEquals"] == ["States.Timeout"]
+    assert STATES[timeout["Next"]]["Result"]["Error"] == "DnsCleanupTimeout"
+
+
+def test_approval_is_an_sns_task_token():
+    state = STATES["RequestApproval"]
+    assert state["Resource"] == "arn:aws:states:::sns:publish.waitForTaskToken"
+    assert "$$.Task.Token" in state["Parameters"]["Message.$"]
+    assert STATES["ApprovalRequired"]["Choices"][0]["Variable"] == "$.request.approval"
+
+
+def test_fail_state_carries_the_original_error():
+    assert STATES["MigrationFailed"] == {"Type": "Fail", "ErrorPath": "$.error.Error",
+                                         "CausePath": "$.error.Cause"}
+    for name, state in STATES.items():
+        for rule in state.get("Catch", []):
+            if rule["ResultPath"] == "$.error":
+                continue
+            # Compensation steps record their own failures elsewhere, keeping the original.
+            assert rule["ResultPath"].endswith("_error") or rule["ResultPath"].endswith(
+                "cleanup_error"), name
+
+
+def test_every_state_is_reachable():
+    assert _walk(DEFINITION["StartAt"], stop=set()) == set(STATES)

@@ -1,0 +1,92 @@
+"""Handlers stay thin and light, and no secret reaches their output or logs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hcp_dr.errors import InvalidRequest, MigrationNotConfigured
+from hcp_dr.handlers import restore_on_destination, start_migration_from_alarm, watch_dns_cleanup
+from tests.unit.migration.fakes import FakeSigner
+from tests.unit.migration.test_migration_restore import _backup_set
+from tests.unit.migration.world import destination_cluster, preflighted
+
+ROOT = Path(__file__).resolve().parents[3]
+LIGHT = ["validate_migration_request", "acquire_migration_locks", "release_migration_locks",
+         "await_dns_cleanup", "watch_dns_cleanup", "record_migration_outcome",
+         "start_migration_from_alarm", "restore_on_destination", "write_migration_report"]
+
+
+@dataclass
+class Context:
+    function_name: str = "test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id: str = "req-1"
+
+
+def test_handlers_import_no_kubernetes_client_at_import_time():
+    code = ("import sys\n" + "".join(f"import hcp_dr.handlers.{m}\n" for m in LIGHT)
+            + "print('kubernetes' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={"PYTHONPATH": f"{ROOT / 'functions'}:{ROOT}"}, check=True,
+                            cwd=ROOT)
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("event", [
+    {"source": "aws.route53", "detail-type": "AWS API Call via CloudTrail",
+     "detail": {"eventSource": "route53.amazonaws.com", "eventName": "ChangeResourceRecordSets"}},
+    {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+    {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": "{}"},
+    {},
+])
+def test_watch_accepts_route53_events_and_schedules(monkeypatch, event):
+    class Watch:
+        def check_all(self, now: int) -> dict:
+            return {"checked": 1, "clean": 1, "timed-out": 0, "pending": 0}
+
+    monkeypatch.setattr(watch_dns_cleanup.migration_dependencies, "dns_watch", Watch)
+    assert watch_dns_cleanup.handler(event, Context())["clean"] == 1
+
+
+def test_alarm_trigger_needs_the_state_machine_arn(monkeypatch):
+    monkeypatch.setenv("HCP_DR_BACKUP_BUCKET", "bucket")
+    monkeypatch.setenv("HCP_DR_BACKUP_KMS_KEY_ID", "key")
+    monkeypatch.setenv("HCP_DR_LOCK_TABLE", "table")
+    monkeypatch.delenv("HCP_DR_MIGRATION_STATE_MACHINE_ARN", raising=False)
+    from hcp_dr import dependencies
+
+    dependencies.reset()
+    event = {"version": "0", "id": "e", "detail-type": "CloudWatch Alarm State Change",
+             "source": "aws.cloudwatch", "account": "1", "time": "2026-01-01T00:00:00Z",
+             "region": "us-east-1", "resources": [],
+             "detail": {"alarmName": "a", "state": {"value": "ALARM"}}}
+    try:
+        with pytest.raises(MigrationNotConfigured):
+            start_migration_from_alarm.handler(event, Context())
+        with pytest.raises(InvalidRequest):
+            start_migration_from_alarm.handler({**event, "source": "aws.ec2"}, Context())
+    finally:
+        dependencies.reset()
+
+
+def test_restore_url_reaches_the_hosted_cluster_only(monkeypatch, capsys):
+    kube, signer = destination_cluster(), FakeSigner(
+        url="https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=TOPSECRETSIGNATURE")
+    monkeypatch.setattr(restore_on_destination, "destination_api", lambda state: kube)
+    monkeypatch.setattr(restore_on_destination.dependencies, "backup_bucket", _backup_set)
+    monkeypatch.setattr(restore_on_destination.migration_dependencies, "restore_url_signer",
+                        lambda: signer)
+    event = json.loads(preflighted().model_dump_json())
+    result = restore_on_destination.handler(event, Context())
+    logs = capsys.readouterr()
+    assert "TOPSECRETSIGNATURE" not in json.dumps(result)
+    assert "TOPSECRETSIGNATURE" not in logs.out + logs.err
+    hc = next(o for k, o in kube.objects.items() if k[1] == "hostedclusters")
+    assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [signer.url]

@@ -1,0 +1,150 @@
+"""Restore on the destination: order, labels, rerun, foreign objects, URL checked first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hcp_dr.domain.backup_layout import BackupLocation
+from hcp_dr.domain.migration.identity import MIGRATION_LABEL
+from hcp_dr.domain.migration.restore import restore_on_destination
+from hcp_dr.domain.migration.restore_url import SignerIdentity
+from hcp_dr.errors import BackupIncomplete, ForeignObjectsOnDestination, RestoreUrlTooLong
+from hcp_dr.models.cluster import HostedClusterRef
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NODE_POOLS
+from hcp_dr.models.migration_kinds import NAMESPACES, SECRETS
+from tests.unit.migration.fakes import FakeBucket, FakeSigner
+from tests.unit.migration.world import (
+    HCP_NS,
+    MIGRATION_ID,
+    NAME,
+    NS,
+    destination_cluster,
+    hosted_cluster,
+    nodepool,
+    preflighted,
+)
+
+NOW = datetime(2026, 1, 1, 12, 30, tzinfo=UTC)
+LOCATION = BackupLocation.of(HostedClusterRef(management_cluster="source", namespace=NS,
+                                              name=NAME), MIGRATION_ID)
+
+
+def _backup_set() -> FakeBucket:
+    """What BackupClusterObjects + WriteBackupManifest leave in S3 for a paused source."""
+    bucket = FakeBucket()
+    hc = hosted_cluster()
+    hc["spec"]["pausedUntil"] = "true"
+    objects = [("hostedclusters", hc), ("nodepools", nodepool()),
+               ("secrets", {"metadata": {"name": f"{NAME}-admin-kubeconfig", "namespace": NS},
+                            "data": {"kubeconfig": "eA=="}}),
+               ("secrets", {"metadata": {"name": "etcd-client-tls", "namespace": HCP_NS}}),
+               ("hostedcontrolplanes", {"metadata": {"name": NAME, "namespace": HCP_NS}}),
+               ("machines", {"metadata": {"name": "m-1", "namespace": HCP_NS,
+                                          "finalizers": ["machine"]}}),
+               ("clusters", {"metadata": {"name": f"{NAME}-x", "namespace": HCP_NS}})]
+    entries = []
+    for kind, body in objects:
+        key = LOCATION.object_key(kind, body["metadata"]["namespace"], body["metadata"]["name"])
+        bucket.put_json(key, body)
+        entries.append({"key": key, "kind": kind, "namespace": body["metadata"]["namespace"],
+                        "name": body["metadata"]["name"], "sha256": "0" * 64})
+    key_secret = {"metadata": {"name": "shared-aes-key", "namespace": NS}, "data": {"key": "k"}}
+    bucket.put_json(LOCATION.encryption_key, key_secret)
+    bucket.put_json(LOCATION.manifest_key, {
+        "schema_version": 1, "tool_version": "t", "backup_id": MIGRATION_ID,
+        "hosted_cluster": {"namespace": NS, "name": NAME}, "management_cluster": "source",
+        "consistency": "quiesced", "ocp_minor": 13, "started_at": "2026-01-01T12:00:00Z",
+        "finished_at": "2026-01-01T12:05:00Z",
+        "etcd": {"key": LOCATION.snapshot_key, "size_bytes": 1024, "sha256": "a" * 64,
+                 "revision": 7, "total_keys": 9, "member": "etcd-0", "trailer_verified": True},
+        "encryption": {"type": "aescbc", "key": LOCATION.encryption_key},
+        "objects": entries})
+    return bucket
+
+
+def test_restore_creates_in_order_with_the_label_and_one_url():
+    kube, signer = destination_cluster(), FakeSigner()
+    result = restore_on_destination(kube, _backup_set(), signer, preflighted(), NOW)
+    creates = [(plural, ns or None, name) for verb, plural, ns, name in kube.writes]
+    assert creates == [
+        ("namespaces", None, NS), ("namespaces", None, HCP_NS),
+        ("secrets", NS, f"{NAME}-admin-kubeconfig"), ("secrets", NS, "shared-aes-key"),
+        ("secrets", HCP_NS, "etcd-client-tls"), ("hostedcontrolplanes", HCP_NS, NAME),
+        ("clusters", HCP_NS, f"{NAME}-x"), ("machines", HCP_NS, "m-1"),
+        ("hostedclusters", NS, NAME), ("nodepools", NS, f"{NAME}-workers"),
+    ]
+    for key, obj in kube.objects.items():
+        if key[2] in (NS, HCP_NS, "") and key[1] != "deployments" and key[3] != "hypershift":
+            assert obj["metadata"]["labels"][MIGRATION_LABEL] == MIGRATION_ID, key
+    hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
+    assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [signer.url]
+    assert "pausedUntil" not in hc["spec"] and "finalizers" not in hc["metadata"]
+    assert "finalizers" not in kube.get_object(MACHINES, HCP_NS, "m-1")["metadata"]
+    assert result.created == 10 and result.existing == 0
+    assert result.url_length == len(signer.url) and result.signer == "dedicated-signer"
+    assert signer.url not in result.model_dump_json()
+
+
+def test_rerun_creates_nothing_and_needs_no_new_url():
+    kube, bucket, signer = destination_cluster(), _backup_set(), FakeSigner()
+    restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    writes = len(kube.writes)
+    again = restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    assert len(kube.writes) == writes and again.created == 0 and again.existing == 10
+    assert signer.calls == 1 and again.url_length is None
+
+
+def test_half_done_restore_is_completed_by_the_rerun():
+    kube, bucket, signer = destination_cluster(), _backup_set(), FakeSigner()
+    restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    kube.objects.pop(("hypershift.openshift.io", "hostedclusters", NS, NAME))
+    kube.objects.pop(("hypershift.openshift.io", "nodepools", NS, f"{NAME}-workers"))
+    again = restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    assert again.created == 2 and kube.get_object(NODE_POOLS, NS, f"{NAME}-workers")
+
+
+def test_a_foreign_object_stops_the_restore_and_is_not_touched():
+    kube = destination_cluster()
+    kube.put(NAMESPACES, None, {"metadata": {"name": HCP_NS}})
+    kube.put(SECRETS, HCP_NS, {"metadata": {"name": "etcd-client-tls"}, "data": {"x": "y"}})
+    with pytest.raises(ForeignObjectsOnDestination, match="namespaces"):
+        restore_on_destination(kube, _backup_set(), FakeSigner(), preflighted(), NOW)
+    assert kube.get_object(SECRETS, HCP_NS, "etcd-client-tls")["data"] == {"x": "y"}
+
+
+def test_a_namespace_free_at_preflight_is_used_but_not_labelled():
+    kube = destination_cluster()
+    kube.put(NAMESPACES, None, {"metadata": {"name": NS}})
+    state = preflighted()
+    state = state.model_copy(update={"preflight": state.preflight.model_copy(
+        update={"destination_namespaces": [NS]})})
+    restore_on_destination(kube, _backup_set(), FakeSigner(), state, NOW)
+    assert "labels" not in kube.get_object(NAMESPACES, None, NS)["metadata"]
+
+
+def test_foreign_hosted_cluster_stops_before_anything_is_created():
+    kube = destination_cluster()
+    kube.put(HOSTED_CLUSTERS, NS, hosted_cluster())
+    writes = list(kube.writes)
+    with pytest.raises(ForeignObjectsOnDestination):
+        restore_on_destination(kube, _backup_set(), FakeSigner(), preflighted(), NOW)
+    assert kube.writes == writes
+
+
+def test_too_long_url_fails_before_anything_is_created():
+    kube = destination_cluster()
+    signer = FakeSigner(url="https://b/" + "x" * 1100,
+                        identity=SignerIdentity("function-credentials", True,
+                                                NOW + timedelta(hours=8)))
+    with pytest.raises(RestoreUrlTooLong):
+        restore_on_destination(kube, _backup_set(), signer, preflighted(), NOW)
+    assert kube.writes == []
+
+
+def test_missing_backup_set_fails_before_anything_is_created():
+    kube = destination_cluster()
+    with pytest.raises(BackupIncomplete):
+        restore_on_destination(kube, FakeBucket(), FakeSigner(), preflighted(), NOW)
+    assert kube.writes == []

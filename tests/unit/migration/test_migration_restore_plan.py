@@ -1,0 +1,109 @@
+"""Object shape and order for the destination (guide 4.2 step 7)."""
+
+from __future__ import annotations
+
+from hcp_dr.domain.migration.identity import MIGRATION_LABEL, PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.restore_plan import (
+    SERVER_METADATA,
+    hosted_cluster_for_destination,
+    nodepool_for_destination,
+    restorable,
+    restore_plan,
+)
+from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
+from hcp_dr.models.cluster import HostedClusterRef
+from tests.unit.migration.world import HCP_NS, MIGRATION_ID, NAME, NS, hosted_cluster, nodepool
+
+URL = "https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=s"
+REF = HostedClusterRef(management_cluster="destination", namespace=NS, name=NAME)
+
+
+def _paused_hc() -> dict:
+    hc = hosted_cluster()
+    hc["spec"]["pausedUntil"] = "true"
+    hc["metadata"]["annotations"][QUIESCE_ANNOTATION] = '{"replicas": {}}'
+    hc["metadata"]["ownerReferences"] = [{"kind": "X"}]
+    hc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return hc
+
+
+def test_restorable_drops_server_metadata_status_and_our_annotations_and_adds_the_label():
+    body = restorable(_paused_hc(), MIGRATION_ID)
+    assert "status" not in body
+    for key in SERVER_METADATA:
+        assert key not in body["metadata"], key
+    assert body["metadata"]["annotations"] == {"keep": "me"}
+    assert body["metadata"]["labels"][MIGRATION_LABEL] == MIGRATION_ID
+    assert body["spec"]["pausedUntil"] == "true"  # only the HC/NodePool helpers unpause
+
+
+def test_restorable_leaves_the_input_untouched():
+    original = _paused_hc()
+    restorable(original, MIGRATION_ID)
+    assert original["metadata"]["uid"] == "u-1" and "status" in original
+
+
+def test_hosted_cluster_gets_exactly_one_url_and_no_pause():
+    hc = hosted_cluster_for_destination(_paused_hc(), MIGRATION_ID, URL)
+    assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [URL]
+    assert "pausedUntil" not in hc["spec"]
+    assert hc["spec"]["etcd"]["managed"]["storage"]["type"] == "PersistentVolume"
+    assert hc["spec"]["secretEncryption"]["aescbc"]["activeKey"]["name"].endswith("key")
+
+
+def test_hosted_cluster_url_replaces_an_old_one():
+    old = _paused_hc()
+    old["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] = ["https://old"]
+    hc = hosted_cluster_for_destination(old, MIGRATION_ID, URL)
+    assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [URL]
+
+
+def test_nodepool_loses_annotations_and_pause():
+    np = nodepool()
+    np["spec"]["pausedUntil"] = "true"
+    np["metadata"]["annotations"][PAUSED_BY_ANNOTATION] = "{}"
+    restored = nodepool_for_destination(np, MIGRATION_ID)
+    assert "annotations" not in restored["metadata"]
+    assert "pausedUntil" not in restored["spec"]
+    assert "finalizers" not in restored["metadata"]
+    assert restored["metadata"]["labels"] == {MIGRATION_LABEL: MIGRATION_ID}
+
+
+def _objects() -> list[tuple[str, dict]]:
+    def obj(name: str, namespace: str) -> dict:
+        return {"metadata": {"name": name, "namespace": namespace}}
+
+    return [
+        ("nodepools", nodepool()),
+        ("hostedclusters", hosted_cluster()),
+        ("machinesets", obj("ms", HCP_NS)), ("machines", obj("m", HCP_NS)),
+        ("machinedeployments", obj("md", HCP_NS)), ("awsmachines", obj("am", HCP_NS)),
+        ("awsmachinetemplates", obj("amt", HCP_NS)), ("awsclusters", obj("ac", HCP_NS)),
+        ("clusters", obj("c", HCP_NS)), ("hostedcontrolplanes", obj(NAME, HCP_NS)),
+        ("secrets", obj("etcd-client-tls", HCP_NS)), ("secrets", obj(f"{NAME}-key", NS)),
+        ("nodepools", {**nodepool("other-pool"), "spec": {"clusterName": "someone-else"}}),
+    ]
+
+
+def test_plan_follows_the_guides_order():
+    plan = restore_plan(_objects(), REF, MIGRATION_ID, URL)
+    order = [(p.kind.plural, p.namespace) for p in plan]
+    assert order == [
+        ("namespaces", None), ("namespaces", None), ("secrets", NS), ("secrets", HCP_NS),
+        ("hostedcontrolplanes", HCP_NS), ("clusters", HCP_NS), ("awsclusters", HCP_NS),
+        ("awsmachinetemplates", HCP_NS), ("awsmachines", HCP_NS),
+        ("machinedeployments", HCP_NS), ("machines", HCP_NS), ("machinesets", HCP_NS),
+        ("hostedclusters", NS), ("nodepools", NS),
+    ]
+    assert [p.name for p in plan[:2]] == [NS, HCP_NS]
+    assert all(p.body["metadata"]["labels"][MIGRATION_LABEL] == MIGRATION_ID for p in plan)
+
+
+def test_plan_without_url_leaves_the_existing_hosted_cluster_out():
+    plan = restore_plan(_objects(), REF, MIGRATION_ID, None)
+    assert "hostedclusters" not in [p.kind.plural for p in plan]
+
+
+def test_the_url_is_not_in_the_plans_repr():
+    plan = restore_plan(_objects(), REF, MIGRATION_ID, URL)
+    assert "X-Amz-Signature" not in repr(plan)

@@ -1,0 +1,146 @@
+"""Pause/resume, routes and teardown on the source: recorded before changed, safe twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from hcp_dr.domain.migration.identity import OPERATOR_REPLICAS_ANNOTATION, PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.pause import pause_hosted_cluster, resume_source
+from hcp_dr.domain.migration.routes import delete_source_routes, recreate_source_routes
+from hcp_dr.domain.migration.teardown import restore_source_operator, teardown_source
+from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
+from hcp_dr.errors import SourceTeardownPending
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NODE_POOLS, ROUTES
+from hcp_dr.models.migration_kinds import DEPLOYMENTS, NAMESPACES, SECRETS, STATEFULSETS
+from tests.unit.migration.fakes import FakeBucket
+from tests.unit.migration.world import (
+    HCP_NS,
+    HOSTNAMES,
+    MIGRATION_ID,
+    NAME,
+    NS,
+    nodepool,
+    preflighted,
+    source_cluster,
+    zones,
+)
+
+NOW = datetime(2026, 1, 1, 12, 1, tzinfo=UTC)
+QUIESCED = {"kube-apiserver": 3, "openshift-apiserver": 3, "openshift-oauth-apiserver": 3,
+            "control-plane-operator": 1}
+
+
+def _replicas(kube) -> dict[str, int]:
+    return {d["metadata"]["name"]: d["spec"]["replicas"]
+            for d in kube.list_objects(DEPLOYMENTS, HCP_NS)}
+
+
+def test_pause_records_counts_before_scaling_and_resume_restores_them():
+    kube = source_cluster()
+    kube.put(NODE_POOLS, NS, {**nodepool("held"), "spec": {**nodepool()["spec"],
+                                                            "pausedUntil": "2030-01-01T00:00:00Z"}})
+    result = pause_hosted_cluster(kube, preflighted(), NOW)
+    assert result.replicas == QUIESCED and result.paused_at == NOW
+    assert all(_replicas(kube)[d] == 0 for d in QUIESCED) and _replicas(kube)["cluster-api"] == 1
+    hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
+    assert hc["spec"]["pausedUntil"] == "true" and QUIESCE_ANNOTATION in hc["metadata"][
+        "annotations"]
+    for np in kube.list_objects(NODE_POOLS, NS):
+        assert np["spec"]["pausedUntil"] == "true"
+        assert json.loads(np["metadata"]["annotations"][PAUSED_BY_ANNOTATION])["migration"] == (
+            MIGRATION_ID)
+    first_scale = next(i for i, w in enumerate(kube.writes) if w[0] == "scale")
+    first_hc_patch = next(i for i, w in enumerate(kube.writes) if w[1] == "hostedclusters")
+    assert first_hc_patch < first_scale
+
+    again = pause_hosted_cluster(kube, preflighted(), NOW)  # a retry sees its own zeros
+    assert again.replicas == QUIESCED
+
+    resumed = resume_source(kube, preflighted(pause=result.model_dump()))
+    assert resumed["restored_replicas"] == QUIESCED
+    assert _replicas(kube) == {**QUIESCED, "cluster-api": 1}
+    hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
+    assert "pausedUntil" not in hc["spec"] and QUIESCE_ANNOTATION not in hc["metadata"].get(
+        "annotations", {})
+    pools = {np["metadata"]["name"]: np for np in kube.list_objects(NODE_POOLS, NS)}
+    assert pools["held"]["spec"]["pausedUntil"] == "2030-01-01T00:00:00Z"
+    assert "pausedUntil" not in pools[f"{NAME}-workers"]["spec"]
+    assert all(PAUSED_BY_ANNOTATION not in (np["metadata"].get("annotations") or {})
+               for np in pools.values())
+
+
+def test_resume_without_a_pause_changes_nothing():
+    kube = source_cluster()
+    assert resume_source(kube, preflighted()) == {"restored_replicas": {}, "nodepools": []}
+    assert kube.writes == []
+
+
+def test_routes_are_stored_before_deletion_and_recreated_on_compensation():
+    kube, bucket, dns = source_cluster(), FakeBucket(), zones()
+    result = delete_source_routes(kube, bucket, dns, preflighted())
+    assert result.routes == 4 and result.hostnames == HOSTNAMES
+    assert kube.list_objects(ROUTES, HCP_NS) == []
+    prefix = f"migrations/{NS}/{NAME}/{MIGRATION_ID}/routes/"
+    index = bucket.get_json(prefix + "index.json")
+    assert len(index["routes"]) == 4
+    assert index["source_dns_targets"][HOSTNAMES[0]] == ["router.source.example"]
+    stored = bucket.get_json(prefix + "api-route.json")
+    assert "status" not in stored and "resourceVersion" not in stored["metadata"]
+
+    again = delete_source_routes(kube, bucket, dns, preflighted())  # rerun: index kept
+    assert again.routes == 4
+
+    assert recreate_source_routes(kube, bucket, preflighted()) == {"recreated": 4, "present": 0}
+    assert recreate_source_routes(kube, bucket, preflighted()) == {"recreated": 0, "present": 4}
+    assert len(kube.list_objects(ROUTES, HCP_NS)) == 4
+
+
+def test_recreate_without_a_deletion_is_a_no_op():
+    kube = source_cluster()
+    assert recreate_source_routes(kube, FakeBucket(), preflighted()) == {"recreated": 0,
+                                                                         "present": 0}
+    assert kube.writes == []
+
+
+def test_teardown_removes_finalizers_deletes_everything_and_the_operator_comes_back():
+    kube = source_cluster()
+    result = teardown_source(kube, preflighted())
+    assert result["operator_replicas"] == 2
+    operator = kube.get_object(DEPLOYMENTS, "hypershift", "operator")
+    assert operator["spec"]["replicas"] == 0
+    assert operator["metadata"]["annotations"][OPERATOR_REPLICAS_ANNOTATION] == "2"
+    assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None
+    assert kube.list_objects(NODE_POOLS, NS) == []
+    assert kube.get_object(NAMESPACES, None, HCP_NS) is None
+    assert kube.list_objects(MACHINES, HCP_NS) == [] and kube.list_objects(STATEFULSETS) == []
+    assert kube.list_objects(SECRETS, NS) == []  # the HC's safe-to-delete secrets
+    scaled_first = [w for w in kube.writes if w[1] in ("deployments", "statefulsets")]
+    assert scaled_first[0][3] == "operator"
+
+    again = teardown_source(kube, preflighted())  # a retry does not record its own 0
+    assert again["operator_replicas"] == 2
+    assert restore_source_operator(kube) == 2
+    operator = kube.get_object(DEPLOYMENTS, "hypershift", "operator")
+    assert operator["spec"]["replicas"] == 2
+    assert OPERATOR_REPLICAS_ANNOTATION not in (operator["metadata"].get("annotations") or {})
+    assert restore_source_operator(kube) is None
+
+
+def test_teardown_waits_for_what_is_still_terminating():
+    kube = source_cluster()
+    original = kube.merge_patch_object
+
+    def keep_hc_finalizers(kind, namespace, name, patch):
+        if kind == HOSTED_CLUSTERS:
+            return original(kind, namespace, name, {"metadata": {}})
+        return original(kind, namespace, name, patch)
+
+    kube.merge_patch_object = keep_hc_finalizers  # type: ignore[method-assign]
+    with pytest.raises(SourceTeardownPending, match="hostedcluster"):
+        teardown_source(kube, preflighted())
+    kube.merge_patch_object = original  # type: ignore[method-assign]
+    teardown_source(kube, preflighted())
+    assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None

@@ -1,0 +1,157 @@
+"""Small stages: request validation, locks, readiness, OVN restart, report checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from hcp_dr.domain.migration.ovn import OVN_NAMESPACE, restart_ovn
+from hcp_dr.domain.migration.readiness import await_hosted_cluster_ready
+from hcp_dr.domain.migration.report import dns_moved
+from hcp_dr.domain.migration.start import (
+    DNS_BACKSTOP_MARGIN_SECONDS,
+    acquire_migration_locks,
+    release_migration_locks,
+    validate_migration_request,
+)
+from hcp_dr.errors import ClusterLocked, HostedClusterNotReady, UnknownManagementCluster
+from hcp_dr.models.backup_state import BackupState, ExecutionContext
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS
+from hcp_dr.models.migration import MigrationRequest
+from hcp_dr.models.migration_kinds import NODES, PODS
+from tests.unit.migration.fakes import FakeKube, FakeLocks
+from tests.unit.migration.world import (
+    EXECUTION,
+    NAME,
+    NS,
+    STARTED,
+    destination_cluster,
+    hosted_cluster,
+    nodepool,
+    preflighted,
+    request,
+)
+
+
+class Kubeconfigs:
+    def __init__(self, *known: str) -> None:
+        self.known = known
+
+    def load(self, cluster: str) -> dict:
+        if cluster not in self.known:
+            raise UnknownManagementCluster(cluster)
+        return {"clusters": [{}]}
+
+
+CONTEXT = ExecutionContext(execution_id=EXECUTION, execution_name="m-1", started_at=STARTED)
+
+
+def test_validation_names_the_run_and_shapes_the_backup_state():
+    state = validate_migration_request(Kubeconfigs("source", "destination"),
+                                       request(dns_timeout_seconds=60), CONTEXT)
+    backup = BackupState.model_validate(state["backup_state"])
+    assert backup.request.consistency == "quiesced"
+    assert backup.request.management_cluster == "source"
+    assert backup.backup.backup_id == state["migration"]["migration_id"]
+    assert state["migration"]["dns_backstop_seconds"] == 60 + DNS_BACKSTOP_MARGIN_SECONDS
+    again = validate_migration_request(Kubeconfigs("source", "destination"),
+                                       request(dns_timeout_seconds=60), CONTEXT)
+    assert again == state
+
+
+def test_validation_needs_both_clusters_registered():
+    with pytest.raises(UnknownManagementCluster):
+        validate_migration_request(Kubeconfigs("source"), request(), CONTEXT)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"destination": "source"}, {"approval": "maybe"}, {"restore_url_ttl_seconds": 604801},
+    {"dns_timeout_seconds": 5}, {"surprise": 1}, {"hosted_cluster": {"namespace": "UPPER",
+                                                                    "name": "x"}},
+])
+def test_invalid_requests(overrides):
+    with pytest.raises(ValidationError):
+        MigrationRequest.model_validate({"hosted_cluster": {"namespace": NS, "name": NAME},
+                                         "source": "source", "destination": "destination",
+                                         **overrides})
+
+
+def test_locks_cover_the_hc_and_the_source_operator_and_release_only_ours():
+    locks = FakeLocks()
+    state = preflighted()
+    assert acquire_migration_locks(locks, state, 0, 60)["lock_ids"] == [
+        f"hosted-cluster/{NS}/{NAME}", "operator/source"]
+    acquire_migration_locks(locks, state, 1, 60)  # a retry re-acquires its own
+    other = state.model_copy(update={"migration": state.migration.model_copy(
+        update={"execution_id": "other"})})
+    with pytest.raises(ClusterLocked):
+        acquire_migration_locks(locks, other, 2, 60)
+    assert release_migration_locks(locks, other) == {"released": []}
+    assert len(release_migration_locks(locks, state)["released"]) == 2
+
+
+def _guest_world(ready_nodes: int, available: bool = True):
+    destination = destination_cluster()
+    hc = hosted_cluster()
+    if not available:
+        hc["status"]["conditions"] = [{"type": "Available", "status": "False"}]
+    destination.put(HOSTED_CLUSTERS, NS, hc)
+    destination.put(NODE_POOLS, NS, nodepool(replicas=2))
+    guest = FakeKube("guest")
+    for index in range(2):
+        guest.put(NODES, None, {"metadata": {"name": f"n{index}"}, "status": {"conditions": [
+            {"type": "Ready", "status": "True" if index < ready_nodes else "False"}]}})
+    seen = []
+
+    def connect(api, namespace, secret):
+        seen.append((api.cluster_id, namespace, secret))
+        return guest
+
+    return destination, guest, connect, seen
+
+
+def test_ready_when_available_and_all_workers_ready():
+    destination, _, connect, seen = _guest_world(2)
+    now = datetime(2026, 1, 1, 13, tzinfo=UTC)
+    result = await_hosted_cluster_ready(destination, connect, preflighted(), now)
+    assert (result.ready_nodes, result.expected_nodes, result.ready_at) == (2, 2, now)
+    assert seen == [("destination", NS, f"{NAME}-admin-kubeconfig")]
+
+
+@pytest.mark.parametrize(("ready", "available"), [(1, True), (2, False)])
+def test_not_ready_is_transient(ready, available):
+    destination, _, connect, _ = _guest_world(ready, available)
+    with pytest.raises(HostedClusterNotReady):
+        await_hosted_cluster_ready(destination, connect, preflighted(), STARTED)
+
+
+def test_guest_api_still_down_is_not_ready():
+    destination, guest, connect, _ = _guest_world(2)
+    guest.unavailable = True
+    with pytest.raises(HostedClusterNotReady, match="0 of 2"):
+        await_hosted_cluster_ready(destination, connect, preflighted(), STARTED)
+
+
+def test_ovn_restart_deletes_only_pods_older_than_readiness():
+    destination, guest, connect, _ = _guest_world(2)
+    ready_at = datetime(2026, 1, 1, 13, tzinfo=UTC)
+    for name, created in (("old-1", ready_at - timedelta(hours=2)),
+                          ("old-2", ready_at - timedelta(minutes=1)),
+                          ("replaced", ready_at + timedelta(seconds=5))):
+        guest.put(PODS, OVN_NAMESPACE, {"metadata": {
+            "name": name, "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%SZ")}})
+    state = preflighted(ready={"ready_nodes": 2, "expected_nodes": 2,
+                               "ready_at": ready_at.isoformat()})
+    assert restart_ovn(destination, connect, state) == {"deleted_pods": 2, "kept_pods": 1}
+    assert guest.names(PODS, OVN_NAMESPACE) == ["replaced"]
+    assert restart_ovn(destination, connect, state) == {"deleted_pods": 0, "kept_pods": 1}
+
+
+def test_dns_moved_needs_every_hostname_away_from_the_source():
+    before = {"a": ["router.source"], "b": ["router.source"]}
+    assert dns_moved({"a": ["router.dest"], "b": ["router.dest"]}, before, ["a", "b"])
+    assert not dns_moved({"a": ["router.dest"]}, before, ["a", "b"])
+    assert not dns_moved({"a": ["router.dest"], "b": ["router.source"]}, before, ["a", "b"])
+    assert dns_moved({"a": ["x"]}, {}, ["a"])
