@@ -32,7 +32,7 @@ setup:
 	@scripts/bootstrap.sh
 
 drill: setup
-	$(PY) -m sandbox.drill
+	$(PY) -m sandbox.drill $(ARGS)
 
 sandbox: setup
 	$(PY) -m sandbox
