@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from hcp_dr.adapters.cluster_clients import ManagementClusters
     from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4")
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+# S3 presigned URLs must be SigV4 (boto3 falls back to SigV2 against custom endpoints).
+_S3 = _RETRIES.merge(Config(signature_version="s3v4"))
 
 
 def settings() -> Settings:
@@ -30,7 +32,7 @@ def settings() -> Settings:
 
 @cache
 def aws_client(service: str) -> Any:
-    return boto3.client(service, config=_RETRIES)
+    return boto3.client(service, config=_S3 if service == "s3" else _RETRIES)
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ handled the same way once registered.
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from sandbox.scenario.operator_built import (
     etcd_pod_running,
 )
 
-log = logging.getLogger("sandbox.controllers")
 PODS = ("", "v1", "pods")
 STATEFULSETS = ("apps", "v1", "statefulsets")
 ETCD_START_TIMEOUT = 60.0

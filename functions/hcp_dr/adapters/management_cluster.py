@@ -28,6 +28,7 @@ from hcp_dr.errors import (
 from hcp_dr.models.kinds import CustomResource
 
 _TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
+REQUEST_TIMEOUT = (5.0, 60.0)  # connect, read
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, WebSocketException)
 
 
@@ -58,6 +59,24 @@ def _rejection(exc: ApiException, what: str) -> Exception:
     return KubernetesRequestRejected(f"{what}: HTTP {exc.status} {phrase}")
 
 
+def _give_requests_a_deadline(api_client: k8s.ApiClient,
+                              seconds: tuple[float, float] = REQUEST_TIMEOUT) -> None:
+    """Default every request of this client to a (connect, read) timeout.
+
+    The client's own default is no timeout at all: an API server that accepts the connection
+    and never answers would hold the Lambda until its own timeout, instead of failing the
+    stage with a transient error the state machine retries or compensates.
+    """
+    send = api_client.rest_client.request
+
+    def request(method: str, url: str, headers: Any = None, body: Any = None,
+                post_params: Any = None, _request_timeout: Any = None) -> Any:
+        return send(method, url, headers=headers, body=body, post_params=post_params,
+                    _request_timeout=_request_timeout or seconds)
+
+    api_client.rest_client.request = request
+
+
 @contextmanager
 def _api_call(what: str) -> Iterator[None]:
     try:
@@ -71,8 +90,10 @@ def _api_call(what: str) -> Iterator[None]:
 class ManagementClusterApi:
     """Typed access to one management cluster; construct with an authenticated ApiClient."""
 
-    def __init__(self, api_client: k8s.ApiClient, cluster_id: str) -> None:
+    def __init__(self, api_client: k8s.ApiClient, cluster_id: str,
+                 request_timeout: tuple[float, float] = REQUEST_TIMEOUT) -> None:
         self.cluster_id = cluster_id
+        _give_requests_a_deadline(api_client, request_timeout)
         self._api = api_client
         self._core = k8s.CoreV1Api(api_client)
         self._apps = k8s.AppsV1Api(api_client)

@@ -10,8 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from hcp_dr.handlers.event_parsing import parse_event
-from hcp_dr.models.backup_state import FailureInfo
-from hcp_dr.models.migration import MigrationRequest, MigrationRun
+from hcp_dr.models.migration import MigrationRequest, MigrationRun, StageFailure
 from hcp_dr.observability import bind_execution, logger, published_metrics
 
 
@@ -28,7 +27,7 @@ class MigrationOutcomeEvent(BaseModel):
     request: MigrationRequest
     migration: MigrationRun
     report: ReportSummary | None = None
-    error: FailureInfo | None = None
+    error: StageFailure | None = None
 
 
 @logger.inject_lambda_context

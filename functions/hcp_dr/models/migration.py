@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hcp_dr.domain.backup_layout import BACKUP_ID_PATTERN
-from hcp_dr.models.backup_state import BackupState, FailureInfo
+from hcp_dr.models.backup_state import BackupState
 from hcp_dr.models.cluster import DnsLabel, HostedClusterRef, ManagementClusterId
 
 Approval = Literal["skip", "required"]
@@ -131,6 +131,15 @@ class OperatorRestored(BaseModel):
     replicas: int | None
 
 
+class StageFailure(BaseModel):
+    """What a Catch puts in `$.error`; `Cause` may be null (a SendTaskFailure without one)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    Error: str
+    Cause: str | None = None
+
+
 class MigrationState(BaseModel):
     """The execution state after validation; later stages' results are filled in order."""
 
@@ -145,7 +154,7 @@ class MigrationState(BaseModel):
     restore: RestoreResult | None = None
     ready: ReadyResult | None = None
     operator: OperatorRestored | None = None
-    error: FailureInfo | None = None
+    error: StageFailure | None = None
 
     @property
     def migration_id(self) -> str:

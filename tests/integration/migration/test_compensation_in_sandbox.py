@@ -154,3 +154,25 @@ def test_rejected_approval_rolls_back_to_the_source(sandbox: Sandbox):
     _source_is_back(sandbox, before)
     _nothing_of_ours_on_destination(sandbox)
     wait_until(lambda: sandbox.serving_control_plane() == "source", timeout=30)
+
+
+def _txt(sandbox: Sandbox, action: str, name: str) -> None:
+    sandbox.aws.client("route53").change_resource_record_sets(
+        HostedZoneId=sandbox.zone_id, ChangeBatch={"Changes": [{"Action": action,
+            "ResourceRecordSet": {"Name": name, "Type": "TXT", "TTL": 30,
+                                  "ResourceRecords": [{"Value": '"someone else"'}]}}]})
+
+
+def test_records_that_never_go_end_in_dns_cleanup_timeout_and_compensate(sandbox: Sandbox):
+    before = source_snapshot(sandbox)
+    # An ownership-like TXT record for the API hostname that the source's ExternalDNS does
+    # not own, so it never removes it: the wait cannot complete.
+    stuck = f"stuck-{sandbox.plan.hostname('APIServer')}"
+    _txt(sandbox, "UPSERT", stuck)
+    try:
+        run = run_migration(sandbox, timeout=240, dns_timeout_seconds=30)
+    finally:
+        _txt(sandbox, "DELETE", stuck)
+    assert (run.status, run.error) == ("FAILED", "DnsCleanupTimeout"), run.cause
+    _source_is_back(sandbox, before)
+    _nothing_of_ours_on_destination(sandbox)

@@ -138,6 +138,11 @@ def test_approval_is_an_sns_task_token():
 def test_fail_state_carries_the_original_error():
     assert STATES["MigrationFailed"] == {"Type": "Fail", "ErrorPath": "$.error.Error",
                                          "CausePath": "$.error.Cause"}
+    into_fail = {n for n, s in STATES.items()
+                 if "MigrationFailed" in {s.get("Next"), s.get("Default")}
+                 | {c["Next"] for c in s.get("Choices", []) + s.get("Catch", [])}}
+    assert into_fail == {"FailureHasCause", "FailureWithoutCause"}
+    assert STATES["FailureWithoutCause"]["Parameters"]["Error.$"] == "$.error.Error"
     for name, state in STATES.items():
         for rule in state.get("Catch", []):
             if rule["ResultPath"] == "$.error":

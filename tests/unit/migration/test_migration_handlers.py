@@ -90,3 +90,24 @@ def test_restore_url_reaches_the_hosted_cluster_only(monkeypatch, capsys):
     assert "TOPSECRETSIGNATURE" not in logs.out + logs.err
     hc = next(o for k, o in kube.objects.items() if k[1] == "hostedclusters")
     assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [signer.url]
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [
+    ("SUCCEEDED", {"MigrationSucceeded": 1, "MigrationFailed": 0, "MigrationRtoSeconds": 42.5}),
+    ("FAILED", {"MigrationSucceeded": 0, "MigrationFailed": 1}),
+])
+def test_outcome_metrics(capsys, outcome, expected):
+    from hcp_dr.handlers import record_migration_outcome
+
+    state = json.loads(preflighted().model_dump_json())
+    event = {"outcome": outcome, "request": state["request"], "migration": state["migration"],
+             "report": {"rto_seconds": 42.5},
+             "error": {"Error": "DnsCleanupTimeout", "Cause": None}}
+    result = record_migration_outcome.handler(event, Context())
+    assert result["outcome"] == outcome
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("{") and "_aws" in line]
+    metrics = {k: v[0] if isinstance(v, list) else v for d in documents
+               for k, v in d.items() if k.startswith("Migration")}
+    assert metrics == expected
+    assert all(d["HostedCluster"] == "clusters/cesar" for d in documents)

@@ -129,6 +129,16 @@ def test_teardown_removes_finalizers_deletes_everything_and_the_operator_comes_b
     assert restore_source_operator(kube) is None
 
 
+def test_teardown_takes_what_the_hc_owns_and_leaves_the_rest():
+    kube = source_cluster()
+    owned = {"ownerReferences": [{"kind": "HostedCluster", "name": NAME, "uid": "u-1"}]}
+    kube.put(SECRETS, NS, {"metadata": {"name": f"{NAME}-admin-kubeconfig", **owned}})
+    kube.put(SECRETS, NS, {"metadata": {"name": f"{NAME}-ssh-key"}})
+    kube.put(SECRETS, NS, {"metadata": {"name": "other-admin-kubeconfig", **owned}})
+    teardown_source(kube, preflighted())
+    assert kube.names(SECRETS, NS) == [f"{NAME}-ssh-key", "other-admin-kubeconfig"]
+
+
 def test_teardown_waits_for_what_is_still_terminating():
     kube = source_cluster()
     original = kube.merge_patch_object

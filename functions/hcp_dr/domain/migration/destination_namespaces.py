@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.identity import created_by
 from hcp_dr.errors import ForeignObjectsOnDestination
+from hcp_dr.models.kinds import CustomResource
 from hcp_dr.models.migration_kinds import EVENTS, NAMESPACES
 
 if TYPE_CHECKING:
@@ -62,10 +63,11 @@ def foreign_objects(objects: Iterable[NamespacedObject], migration_id: str) -> l
                   if not _platform_default(o) and not created_by(o.body, migration_id))
 
 
-def namespace_objects(api: ManagementClusterApi, namespace: str) -> list[NamespacedObject]:
+def namespace_objects(api: ManagementClusterApi, namespace: str,
+                      kinds: list[CustomResource]) -> list[NamespacedObject]:
     """Everything listable in a namespace (events excluded: they record, they hold nothing)."""
     found: list[NamespacedObject] = []
-    for kind in api.namespaced_kinds():
+    for kind in kinds:
         if kind.plural == EVENTS.plural and kind.group in ("", "events.k8s.io"):
             continue
         found += [NamespacedObject(kind.plural, o) for o in api.list_objects(kind, namespace)]
@@ -75,13 +77,11 @@ def namespace_objects(api: ManagementClusterApi, namespace: str) -> list[Namespa
 def require_free_namespaces(api: ManagementClusterApi, namespaces: list[str],
                             migration_id: str) -> list[str]:
     """Refuse unless every namespace is absent or free; returns those that already exist."""
-    present = []
+    present = [ns for ns in namespaces if api.get_object(NAMESPACES, None, ns) is not None]
+    kinds = api.namespaced_kinds() if present else []
     problems = []
-    for namespace in namespaces:
-        if api.get_object(NAMESPACES, None, namespace) is None:
-            continue
-        present.append(namespace)
-        foreign = foreign_objects(namespace_objects(api, namespace), migration_id)
+    for namespace in present:
+        foreign = foreign_objects(namespace_objects(api, namespace, kinds), migration_id)
         if foreign:
             shown = ", ".join(foreign[:10]) + (" ..." if len(foreign) > 10 else "")
             problems.append(f"{namespace}: {len(foreign)} objects ({shown})")

@@ -41,7 +41,6 @@ HCP_NAMESPACE_ORDER: tuple[CustomResource, ...] = (
     SECRETS, HOSTED_CONTROL_PLANES, CAPI_CLUSTERS, AWS_CLUSTERS, AWS_MACHINE_TEMPLATES,
     AWS_MACHINES, MACHINE_DEPLOYMENTS, MACHINES, MACHINE_SETS,
 )
-_BY_PLURAL = {k.plural: k for k in (*HCP_NAMESPACE_ORDER, HOSTED_CLUSTERS, NODE_POOLS)}
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,3 @@ def restore_plan(objects: list[tuple[str, dict]], ref: HostedClusterRef, migrati
              for b in in_namespace("nodepools", ref.namespace)
              if (b.get("spec") or {}).get("clusterName") == ref.name]
     return plan
-
-
-def kind_of(plural: str) -> CustomResource | None:
-    return _BY_PLURAL.get(plural)

@@ -121,9 +121,11 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     if hc is not None:
         _finalize_and_delete(api, HOSTED_CLUSTERS, ref.namespace, hc)
         deleted[HOSTED_CLUSTERS.plural] = 1
-    # What the operator itself deletes with the HC: the HC's secrets marked safe to delete.
-    secrets = [s for s in api.list_objects(SECRETS, ref.namespace, f"{SAFE_TO_DELETE_LABEL}=true")
-               if s["metadata"]["name"].startswith(ref.name)]
+    # What goes with the HC on a live cluster: its secrets marked safe to delete (the operator
+    # deletes them) and those it owns (the garbage collector does, e.g. the admin kubeconfig).
+    secrets = [s for s in api.list_objects(SECRETS, ref.namespace)
+               if s["metadata"]["name"].startswith(ref.name)
+               and (_safe_to_delete(s) or _owned_by_hosted_cluster(s, ref.name))]
     for secret in secrets:
         api.delete_object(SECRETS, ref.namespace, secret["metadata"]["name"])
     deleted[SECRETS.plural] = len(secrets)
@@ -131,6 +133,15 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     if left:
         raise SourceTeardownPending(f"still on {ref.management_cluster}: {', '.join(left)}")
     return {"operator_replicas": operator_replicas, "scaled_to_zero": scaled, "deleted": deleted}
+
+
+def _safe_to_delete(secret: dict) -> bool:
+    return ((secret["metadata"].get("labels") or {}).get(SAFE_TO_DELETE_LABEL)) == "true"
+
+
+def _owned_by_hosted_cluster(secret: dict, hc_name: str) -> bool:
+    return any(o.get("kind") == "HostedCluster" and o.get("name") == hc_name
+               for o in secret["metadata"].get("ownerReferences") or [])
 
 
 def remaining_on_source(api: ManagementClusterApi, state: MigrationState) -> list[str]:
