@@ -5,6 +5,11 @@
 3. Fire one tick of the backup schedule and follow the real state machines stage by stage.
 4. Print the manifest, then prove the backup restores: `etcdctl snapshot restore` into a
    fresh etcd must hold exactly the source's keys and values at the snapshot's revision.
+5. Migrate the hosted cluster from the source to the destination management cluster through
+   the real Migration state machine, stage by stage, and check the result independently:
+   destination etcd = source etcd at the pause revision, key for key; every backed-up object on
+   the destination with equal spec; Route 53 pointing at the destination; nothing of the HC
+   left on the source; worker nodes Ready on the new control plane; operator count restored.
 Writes `drill-report.json` and exits non-zero if any check fails.
 """
 
@@ -20,6 +25,7 @@ from typing import Any
 
 from sandbox.aws.executions import execution_timeline
 from sandbox.environment import Sandbox, SandboxOptions
+from sandbox.migration_check import check_migration
 from sandbox.restore_check import restore_and_compare
 
 
@@ -63,12 +69,14 @@ class StageFeed:
                 self._shown.add(key)
                 finished.append((stage.exited_at, label, stage))
         for _, label, stage in sorted(finished, key=lambda item: item[0]):
-            outcome = f"  ! {stage.error}" if stage.error else ""
-            retries = f"  ({stage.attempts} attempts)" if stage.attempts > 1 else ""
-            say(f"  [{label}] {stage.name:<28} {stage.duration_seconds:6.2f} s{retries}{outcome}")
+            if stage.attempts > 1:
+                note = f"  ({stage.attempts} attempts; retried on {stage.error})"
+            else:
+                note = f"  ! {stage.error}" if stage.error else ""
+            say(f"  [{label}] {stage.name:<28} {stage.duration_seconds:6.2f} s{note}")
 
 
-def follow(sandbox: Sandbox, parent: str, children_of: str, label: str,
+def follow(sandbox: Sandbox, parent: str, children_of: str | None, label: str,
            timeout: float = 600.0) -> dict[str, Any]:
     """Follow `parent` and the executions of the `children_of` state machine until done."""
     sfn = sandbox.aws.client("stepfunctions")
@@ -76,10 +84,11 @@ def follow(sandbox: Sandbox, parent: str, children_of: str, label: str,
     deadline = time.monotonic() + timeout
     while True:
         description = sfn.describe_execution(executionArn=parent)
-        children = sfn.list_executions(stateMachineArn=sandbox.state_machines[children_of])
         runs = {label: parent}
-        runs.update({children_of.lower(): run["executionArn"]
-                     for run in children["executions"]})
+        if children_of:
+            children = sfn.list_executions(stateMachineArn=sandbox.state_machines[children_of])
+            runs.update({children_of.lower(): run["executionArn"]
+                         for run in children["executions"]})
         feed.poll(runs)
         if description["status"] != "RUNNING":
             feed.poll(runs)
@@ -125,6 +134,32 @@ def check_restore(sandbox: Sandbox, backup_id: str) -> dict[str, Any]:
             "backup_id": backup_id}
 
 
+def run_migration(sandbox: Sandbox) -> dict[str, Any]:
+    say(f"\nmigration of {sandbox.plan.namespace}/{sandbox.plan.name}: source -> destination")
+    request = {"hosted_cluster": {"namespace": sandbox.plan.namespace, "name": sandbox.plan.name},
+               "source": "source", "destination": "destination", "approval": "skip"}
+    operator_before = sandbox.management["source"].cluster.store.get(
+        ("apps", "v1", "deployments"), "hypershift", "operator")["spec"]["replicas"]
+    arn = sandbox.aws.start_execution(sandbox.state_machines["Migration"], request)
+    final = follow(sandbox, arn, None, "migration")
+    output = json.loads(final.get("output") or "{}")
+    report = output.get("report") or {}
+    result: dict[str, Any] = {
+        "status": final["status"], "error": final.get("error"),
+        "rto_seconds": report.get("rto_seconds"),
+        "stages": [{"name": s["name"], "seconds": s["seconds"]} for s in report.get("stages", [])],
+    }
+    if final["status"] == "SUCCEEDED":
+        result.update(check_migration(sandbox, report, operator_before))
+    say(f"  migration {final['status']}" + (f" in RTO {result['rto_seconds']:.1f} s"
+                                             if result["rto_seconds"] else ""))
+    for check in ("etcd_identical", "objects_identical", "dns_points_to_destination",
+                  "source_clean", "operator_restored"):
+        say(f"  {check:<26} {result.get(check)}")
+    say(f"  {'nodes_ready':<26} {result.get('nodes_ready')}")
+    return result
+
+
 def drill(options: SandboxOptions) -> dict[str, Any]:
     report: dict[str, Any] = {}
     with Sandbox(options) as sandbox:
@@ -140,13 +175,20 @@ def drill(options: SandboxOptions) -> dict[str, Any]:
             backup.update({"verified": False, "restore_check": "not run",
                            "error": ours.get("error")})
         report["backup"] = backup
+        report["migration"] = run_migration(sandbox)
     return report
 
 
 def passed(report: dict[str, Any]) -> bool:
     backup = report.get("backup", {})
+    migration = report.get("migration", {})
     return (backup.get("status") == "SUCCEEDED" and backup.get("verified") is True
-            and backup.get("restore_check") == "identical")
+            and backup.get("restore_check") == "identical"
+            and migration.get("status") == "SUCCEEDED"
+            and all(migration.get(check) is True for check in (
+                "etcd_identical", "objects_identical", "dns_points_to_destination",
+                "source_clean", "operator_restored"))
+            and migration.get("nodes_ready") == migration.get("nodes_expected"))
 
 
 def main(argv: list[str] | None = None) -> int:
