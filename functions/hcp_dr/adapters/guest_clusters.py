@@ -15,7 +15,7 @@ from kubernetes import config as k8s_config
 
 from hcp_dr.adapters.management_cluster import ManagementClusterApi
 from hcp_dr.errors import KubeconfigInvalid
-from hcp_dr.models.migration_kinds import SECRETS
+from hcp_dr.models.kinds import SECRETS
 
 KUBECONFIG_KEY = "kubeconfig"
 

@@ -25,7 +25,7 @@ from hcp_dr.errors import (
     KubernetesRequestRejected,
     ObjectAlreadyExists,
 )
-from hcp_dr.models.kinds import CustomResource
+from hcp_dr.models.kinds import ApiResource
 
 _TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
 REQUEST_TIMEOUT = (5.0, 60.0)  # connect, read
@@ -103,7 +103,7 @@ class ManagementClusterApi:
         return self._api.sanitize_for_serialization(obj)
 
     # --- custom resources -------------------------------------------------------------------
-    def get_custom(self, kind: CustomResource, namespace: str, name: str) -> dict | None:
+    def get_custom(self, kind: ApiResource, namespace: str, name: str) -> dict | None:
         try:
             with _api_call(f"get {kind.plural} {namespace}/{name}"):
                 return self._custom.get_namespaced_custom_object(
@@ -112,7 +112,7 @@ class ManagementClusterApi:
         except ObjectNotFound:
             return None
 
-    def list_custom(self, kind: CustomResource, namespace: str | None = None,
+    def list_custom(self, kind: ApiResource, namespace: str | None = None,
                     label_selector: str | None = None) -> list[dict]:
         kwargs = {"label_selector": label_selector} if label_selector else {}
         with _api_call(f"list {kind.plural} in {namespace or 'all namespaces'}"):
@@ -126,7 +126,7 @@ class ManagementClusterApi:
                 )
         return list(found.get("items", []))
 
-    def merge_patch_custom(self, kind: CustomResource, namespace: str, name: str,
+    def merge_patch_custom(self, kind: ApiResource, namespace: str, name: str,
                            patch: dict) -> dict:
         with _api_call(f"patch {kind.plural} {namespace}/{name}"):
             return self._custom.patch_namespaced_custom_object(
@@ -179,7 +179,7 @@ class ManagementClusterApi:
     # cluster-scoped resources. Bodies are plain dicts in and out.
 
     @staticmethod
-    def _path(kind: CustomResource, namespace: str | None, name: str | None = None) -> str:
+    def _path(kind: ApiResource, namespace: str | None, name: str | None = None) -> str:
         root = f"/api/{kind.version}" if not kind.group else f"/apis/{kind.group}/{kind.version}"
         scoped = f"{root}/namespaces/{namespace}" if namespace is not None else root
         return f"{scoped}/{kind.plural}" + (f"/{name}" if name else "")
@@ -197,14 +197,14 @@ class ManagementClusterApi:
         response.read()
         return self._api.response_deserialize(response, {"2XX": "object"}).data
 
-    def get_object(self, kind: CustomResource, namespace: str | None, name: str) -> dict | None:
+    def get_object(self, kind: ApiResource, namespace: str | None, name: str) -> dict | None:
         try:
             with _api_call(f"get {kind.plural} {namespace or ''}/{name}"):
                 return self._rest("GET", self._path(kind, namespace, name))
         except ObjectNotFound:
             return None
 
-    def list_objects(self, kind: CustomResource, namespace: str | None = None,
+    def list_objects(self, kind: ApiResource, namespace: str | None = None,
                      label_selector: str | None = None) -> list[dict]:
         """Every object of a kind (follows `continue` pages); [] when the namespace is gone."""
         items: list[dict] = []
@@ -223,7 +223,7 @@ class ManagementClusterApi:
         except ObjectNotFound:
             return []
 
-    def create_object(self, kind: CustomResource, namespace: str | None, body: dict) -> dict:
+    def create_object(self, kind: ApiResource, namespace: str | None, body: dict) -> dict:
         """Create; `ObjectAlreadyExists` on 409 so the caller can re-read and decide."""
         what = f"create {kind.plural} {namespace or ''}/{body['metadata']['name']}"
         with _api_call(what):
@@ -234,7 +234,7 @@ class ManagementClusterApi:
                     raise ObjectAlreadyExists(what) from None
                 raise
 
-    def merge_patch_object(self, kind: CustomResource, namespace: str | None, name: str,
+    def merge_patch_object(self, kind: ApiResource, namespace: str | None, name: str,
                            patch: dict) -> dict | None:
         """RFC 7386 merge patch; None when the object does not exist."""
         try:
@@ -244,7 +244,7 @@ class ManagementClusterApi:
         except ObjectNotFound:
             return None
 
-    def delete_object(self, kind: CustomResource, namespace: str | None, name: str) -> bool:
+    def delete_object(self, kind: ApiResource, namespace: str | None, name: str) -> bool:
         """Ask for deletion; False when it was already gone. Finalizers may keep it a while."""
         try:
             with _api_call(f"delete {kind.plural} {namespace or ''}/{name}"):
@@ -255,10 +255,10 @@ class ManagementClusterApi:
             return False
         return True
 
-    def namespaced_kinds(self) -> list[CustomResource]:
+    def namespaced_kinds(self) -> list[ApiResource]:
         """Every listable namespaced resource the server serves, at its preferred version
         (discovery): what "this namespace holds nothing" has to look at."""
-        kinds: list[CustomResource] = []
+        kinds: list[ApiResource] = []
         with _api_call("discover core resources"):
             core = self._rest("GET", "/api/v1")
         kinds += self._listable("", "v1", core)
@@ -274,8 +274,8 @@ class ManagementClusterApi:
         return kinds
 
     @staticmethod
-    def _listable(group: str, version: str, listing: dict) -> list[CustomResource]:
-        return [CustomResource(group, version, r["name"]) for r in listing.get("resources") or []
+    def _listable(group: str, version: str, listing: dict) -> list[ApiResource]:
+        return [ApiResource(group, version, r["name"]) for r in listing.get("resources") or []
                 if r.get("namespaced") and "/" not in r["name"] and "list" in r.get("verbs", [])]
 
     # --- exec ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from hcp_dr.adapters.dns_waits import DnsWait
 from hcp_dr.adapters.dns_zones import DnsRecord
 from hcp_dr.domain.migration.restore_url import SignerIdentity
 from hcp_dr.errors import ObjectAlreadyExists
-from hcp_dr.models.kinds import CustomResource
+from hcp_dr.models.kinds import ApiResource
 
 Key = tuple[str, str, str, str]  # group, plural, namespace ("" = cluster scope), name
 
@@ -46,7 +46,7 @@ def _matches(obj: dict, selector: str | None) -> bool:
 class FakeKube:
     """The subset of `ManagementClusterApi` the migration domain uses."""
 
-    def __init__(self, cluster_id: str = "fake", kinds: list[CustomResource] | None = None):
+    def __init__(self, cluster_id: str = "fake", kinds: list[ApiResource] | None = None):
         self.cluster_id = cluster_id
         self.objects: dict[Key, dict] = {}
         self.writes: list[tuple[str, str, str, str]] = []  # verb, plural, namespace, name
@@ -54,7 +54,7 @@ class FakeKube:
         self.unavailable = False
 
     # --- helpers for tests -------------------------------------------------------------------
-    def put(self, kind: CustomResource, namespace: str | None, body: dict) -> dict:
+    def put(self, kind: ApiResource, namespace: str | None, body: dict) -> dict:
         body = copy.deepcopy(body)
         body.setdefault("metadata", {})
         if namespace:
@@ -64,7 +64,7 @@ class FakeKube:
             self.kinds.append(kind)
         return body
 
-    def names(self, kind: CustomResource, namespace: str | None = None) -> list[str]:
+    def names(self, kind: ApiResource, namespace: str | None = None) -> list[str]:
         return sorted(k[3] for k in self.objects if k[:2] == (kind.group, kind.plural)
                       and (namespace is None or k[2] == namespace))
 
@@ -75,19 +75,19 @@ class FakeKube:
             raise KubernetesApiUnavailable(f"{self.cluster_id}: HTTP 503")
 
     # --- generic surface ---------------------------------------------------------------------
-    def get_object(self, kind: CustomResource, namespace: str | None, name: str) -> dict | None:
+    def get_object(self, kind: ApiResource, namespace: str | None, name: str) -> dict | None:
         self._check()
         found = self.objects.get((kind.group, kind.plural, namespace or "", name))
         return copy.deepcopy(found) if found is not None else None
 
-    def list_objects(self, kind: CustomResource, namespace: str | None = None,
+    def list_objects(self, kind: ApiResource, namespace: str | None = None,
                      label_selector: str | None = None) -> list[dict]:
         self._check()
         return [copy.deepcopy(o) for k, o in sorted(self.objects.items())
                 if k[:2] == (kind.group, kind.plural)
                 and (namespace is None or k[2] == namespace) and _matches(o, label_selector)]
 
-    def create_object(self, kind: CustomResource, namespace: str | None, body: dict) -> dict:
+    def create_object(self, kind: ApiResource, namespace: str | None, body: dict) -> dict:
         self._check()
         key = (kind.group, kind.plural, namespace or "", body["metadata"]["name"])
         if key in self.objects:
@@ -98,7 +98,7 @@ class FakeKube:
         stored = self.put(kind, namespace, body)
         return copy.deepcopy(stored)
 
-    def merge_patch_object(self, kind: CustomResource, namespace: str | None, name: str,
+    def merge_patch_object(self, kind: ApiResource, namespace: str | None, name: str,
                            patch: dict) -> dict | None:
         self._check()
         key = (kind.group, kind.plural, namespace or "", name)
@@ -114,7 +114,7 @@ class FakeKube:
         self.objects[key] = updated
         return copy.deepcopy(updated)
 
-    def delete_object(self, kind: CustomResource, namespace: str | None, name: str) -> bool:
+    def delete_object(self, kind: ApiResource, namespace: str | None, name: str) -> bool:
         self._check()
         key = (kind.group, kind.plural, namespace or "", name)
         if key not in self.objects:
@@ -144,19 +144,19 @@ class FakeKube:
                 k[2] == namespace for k in self.objects):
             del self.objects[key]
 
-    def namespaced_kinds(self) -> list[CustomResource]:
+    def namespaced_kinds(self) -> list[ApiResource]:
         self._check()
         return list(self.kinds)
 
     # --- typed helpers of the real adapter ------------------------------------------------------
-    def get_custom(self, kind: CustomResource, namespace: str, name: str) -> dict | None:
+    def get_custom(self, kind: ApiResource, namespace: str, name: str) -> dict | None:
         return self.get_object(kind, namespace, name)
 
-    def list_custom(self, kind: CustomResource, namespace: str | None = None,
+    def list_custom(self, kind: ApiResource, namespace: str | None = None,
                     label_selector: str | None = None) -> list[dict]:
         return self.list_objects(kind, namespace, label_selector)
 
-    def merge_patch_custom(self, kind: CustomResource, namespace: str, name: str,
+    def merge_patch_custom(self, kind: ApiResource, namespace: str, name: str,
                            patch: dict) -> dict:
         result = self.merge_patch_object(kind, namespace, name, patch)
         assert result is not None

@@ -7,8 +7,14 @@ import pytest
 from hcp_dr.domain.migration.compensation import compensate_destination
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.errors import DestinationCleanupPending
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, HOSTED_CONTROL_PLANES, NODE_POOLS
-from hcp_dr.models.migration_kinds import CONFIG_MAPS, NAMESPACES, SECRETS
+from hcp_dr.models.kinds import (
+    CONFIG_MAPS,
+    HOSTED_CLUSTERS,
+    HOSTED_CONTROL_PLANES,
+    NAMESPACES,
+    NODE_POOLS,
+    SECRETS,
+)
 from tests.unit.migration.world import (
     HCP_NS,
     MIGRATION_ID,

@@ -11,7 +11,7 @@ from hcp_dr.domain.migration.destination_namespaces import (
 )
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.errors import ForeignObjectsOnDestination
-from hcp_dr.models.migration_kinds import CONFIG_MAPS, NAMESPACES, SECRETS, SERVICE_ACCOUNTS
+from hcp_dr.models.kinds import CONFIG_MAPS, NAMESPACES, SECRETS, SERVICE_ACCOUNTS
 from tests.unit.migration.world import HCP_NS, MIGRATION_ID, NS, destination_cluster
 
 

@@ -17,8 +17,14 @@ from hcp_dr.errors import (
     ServicesNotPublishedByRoute,
     UnsupportedVersionOnDestination,
 )
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS
-from hcp_dr.models.migration_kinds import CONFIG_MAPS, DEPLOYMENTS, NAMESPACES, SECRETS
+from hcp_dr.models.kinds import (
+    CONFIG_MAPS,
+    DEPLOYMENTS,
+    HOSTED_CLUSTERS,
+    NAMESPACES,
+    NODE_POOLS,
+    SECRETS,
+)
 from tests.unit.migration.fakes import FakeZones
 from tests.unit.migration.world import (
     HCP_NS,

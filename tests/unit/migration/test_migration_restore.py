@@ -12,8 +12,7 @@ from hcp_dr.domain.migration.restore import restore_on_destination
 from hcp_dr.domain.migration.restore_url import SignerIdentity
 from hcp_dr.errors import BackupIncomplete, ForeignObjectsOnDestination, RestoreUrlTooLong
 from hcp_dr.models.cluster import HostedClusterRef
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NODE_POOLS
-from hcp_dr.models.migration_kinds import NAMESPACES, SECRETS
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NAMESPACES, NODE_POOLS, SECRETS
 from tests.unit.migration.fakes import FakeBucket, FakeSigner
 from tests.unit.migration.world import (
     HCP_NS,

@@ -13,8 +13,16 @@ from hcp_dr.domain.migration.routes import delete_source_routes, recreate_source
 from hcp_dr.domain.migration.teardown import restore_source_operator, teardown_source
 from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
 from hcp_dr.errors import SourceTeardownPending
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NODE_POOLS, ROUTES
-from hcp_dr.models.migration_kinds import DEPLOYMENTS, NAMESPACES, SECRETS, STATEFULSETS
+from hcp_dr.models.kinds import (
+    DEPLOYMENTS,
+    HOSTED_CLUSTERS,
+    MACHINES,
+    NAMESPACES,
+    NODE_POOLS,
+    ROUTES,
+    SECRETS,
+    STATEFULSETS,
+)
 from tests.unit.migration.fakes import FakeBucket
 from tests.unit.migration.world import (
     HCP_NS,

@@ -11,25 +11,23 @@ from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState
 from hcp_dr.models.kinds import (
     AWS_CLUSTERS,
     CAPI_CLUSTERS,
+    CONFIG_MAPS,
+    DEPLOYMENTS,
     HOSTED_CLUSTERS,
     HOSTED_CONTROL_PLANES,
     MACHINES,
+    NAMESPACES,
     NODE_POOLS,
     ROUTES,
+    SECRETS,
+    SERVICE_ACCOUNTS,
+    STATEFULSETS,
 )
 from hcp_dr.models.migration import (
     MigrationPreflight,
     MigrationRequest,
     MigrationRun,
     MigrationState,
-)
-from hcp_dr.models.migration_kinds import (
-    CONFIG_MAPS,
-    DEPLOYMENTS,
-    NAMESPACES,
-    SECRETS,
-    SERVICE_ACCOUNTS,
-    STATEFULSETS,
 )
 from tests.unit.migration.fakes import FakeKube, FakeZones
 

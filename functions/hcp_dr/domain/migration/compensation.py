@@ -15,19 +15,18 @@ from hcp_dr.domain.migration.deletion import delete_unblocked
 from hcp_dr.domain.migration.identity import migration_selector
 from hcp_dr.domain.migration.restore_plan import HCP_NAMESPACE_ORDER
 from hcp_dr.errors import DestinationCleanupPending
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS, CustomResource
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, NAMESPACES, NODE_POOLS, ApiResource
 from hcp_dr.models.migration import MigrationState
-from hcp_dr.models.migration_kinds import NAMESPACES
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
-DELETE_ORDER: tuple[CustomResource, ...] = (
+DELETE_ORDER: tuple[ApiResource, ...] = (
     NODE_POOLS, HOSTED_CLUSTERS, *reversed(HCP_NAMESPACE_ORDER))
 
 
 def _labelled(api: ManagementClusterApi, state: MigrationState,
-              ) -> list[tuple[CustomResource, str | None, dict]]:
+              ) -> list[tuple[ApiResource, str | None, dict]]:
     ref = state.request.destination_ref
     selector = migration_selector(state.migration_id)
     found = [(kind, namespace, obj) for kind in DELETE_ORDER

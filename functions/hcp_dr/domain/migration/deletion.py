@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hcp_dr.models.kinds import CustomResource
+from hcp_dr.models.kinds import ApiResource
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 
-def delete_unblocked(api: ManagementClusterApi, kind: CustomResource, namespace: str | None,
+def delete_unblocked(api: ManagementClusterApi, kind: ApiResource, namespace: str | None,
                      name: str) -> bool:
     """True if the object existed. Namespaces keep their own `spec.finalizers` (the namespace
     controller empties them), only `metadata.finalizers` are removed."""

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.identity import created_by
 from hcp_dr.errors import ForeignObjectsOnDestination
-from hcp_dr.models.kinds import CustomResource
-from hcp_dr.models.migration_kinds import EVENTS, NAMESPACES
+from hcp_dr.models.kinds import EVENTS, NAMESPACES, ApiResource
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -64,7 +63,7 @@ def foreign_objects(objects: Iterable[NamespacedObject], migration_id: str) -> l
 
 
 def namespace_objects(api: ManagementClusterApi, namespace: str,
-                      kinds: list[CustomResource]) -> list[NamespacedObject]:
+                      kinds: list[ApiResource]) -> list[NamespacedObject]:
     """Everything listable in a namespace (events excluded: they record, they hold nothing)."""
     found: list[NamespacedObject] = []
     for kind in kinds:

@@ -13,8 +13,8 @@ from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secre
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.domain.migration.preflight import source_hosted_cluster
 from hcp_dr.errors import ObjectAlreadyExists
+from hcp_dr.models.kinds import CONFIG_MAPS
 from hcp_dr.models.migration import MigrationState
-from hcp_dr.models.migration_kinds import CONFIG_MAPS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secret
 from hcp_dr.errors import MigrationStateIncomplete
-from hcp_dr.models.kinds import HOSTED_CLUSTERS
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, PODS
 from hcp_dr.models.migration import MigrationState
-from hcp_dr.models.migration_kinds import PODS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi

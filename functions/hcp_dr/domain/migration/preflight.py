@@ -37,9 +37,15 @@ from hcp_dr.errors import (
     HostedClusterNotFound,
     UnsupportedVersionOnDestination,
 )
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS
+from hcp_dr.models.kinds import (
+    CONFIG_MAPS,
+    DEPLOYMENTS,
+    HOSTED_CLUSTERS,
+    NAMESPACES,
+    NODE_POOLS,
+    SECRETS,
+)
 from hcp_dr.models.migration import MigrationPreflight, MigrationState
-from hcp_dr.models.migration_kinds import CONFIG_MAPS, DEPLOYMENTS, NAMESPACES, SECRETS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi

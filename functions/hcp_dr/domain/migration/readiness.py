@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secret
 from hcp_dr.domain.migration.preflight import desired_workers, nodepools_of
 from hcp_dr.errors import HostedClusterNotFound, HostedClusterNotReady, KubernetesApiUnavailable
-from hcp_dr.models.kinds import HOSTED_CLUSTERS
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODES
 from hcp_dr.models.migration import MigrationState, ReadyResult
-from hcp_dr.models.migration_kinds import NODES
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi

@@ -21,8 +21,8 @@ from hcp_dr.domain.migration.readiness import hosted_cluster_state
 from hcp_dr.domain.migration.routes import dns_targets, location_of, source_dns_targets
 from hcp_dr.domain.migration.teardown import recorded_operator_replicas, remaining_on_source
 from hcp_dr.errors import HostedClusterNotFound, KubernetesApiUnavailable
+from hcp_dr.models.kinds import DEPLOYMENTS
 from hcp_dr.models.migration import MigrationState
-from hcp_dr.models.migration_kinds import DEPLOYMENTS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi

@@ -22,10 +22,9 @@ from hcp_dr.errors import (
     MigrationStateIncomplete,
     ObjectAlreadyExists,
 )
-from hcp_dr.models.kinds import HOSTED_CLUSTERS
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, NAMESPACES
 from hcp_dr.models.manifest import BackupManifest
 from hcp_dr.models.migration import MigrationState, RestoreResult
-from hcp_dr.models.migration_kinds import NAMESPACES
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi

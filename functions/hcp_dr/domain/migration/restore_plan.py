@@ -25,10 +25,11 @@ from hcp_dr.models.kinds import (
     MACHINE_DEPLOYMENTS,
     MACHINE_SETS,
     MACHINES,
+    NAMESPACES,
     NODE_POOLS,
-    CustomResource,
+    SECRETS,
+    ApiResource,
 )
-from hcp_dr.models.migration_kinds import NAMESPACES, SECRETS
 
 # Written by the API server (or by a controller for the old home), never by a client.
 SERVER_METADATA = ("ownerReferences", "creationTimestamp", "resourceVersion", "uid",
@@ -37,7 +38,7 @@ SERVER_METADATA = ("ownerReferences", "creationTimestamp", "resourceVersion", "u
 OUR_ANNOTATIONS = (QUIESCE_ANNOTATION, PAUSED_BY_ANNOTATION)
 
 # Restore order after the namespaces and the HC-namespace secrets (guide step 7).
-HCP_NAMESPACE_ORDER: tuple[CustomResource, ...] = (
+HCP_NAMESPACE_ORDER: tuple[ApiResource, ...] = (
     SECRETS, HOSTED_CONTROL_PLANES, CAPI_CLUSTERS, AWS_CLUSTERS, AWS_MACHINE_TEMPLATES,
     AWS_MACHINES, MACHINE_DEPLOYMENTS, MACHINES, MACHINE_SETS,
 )
@@ -47,7 +48,7 @@ HCP_NAMESPACE_ORDER: tuple[CustomResource, ...] = (
 class PlannedCreate:
     """One object to create on the destination (`namespace` None: cluster-scoped)."""
 
-    kind: CustomResource
+    kind: ApiResource
     namespace: str | None
     body: dict = field(repr=False)
 

@@ -20,15 +20,17 @@ from hcp_dr.domain.migration.identity import (
 )
 from hcp_dr.domain.migration.preflight import nodepools_of
 from hcp_dr.errors import KubernetesRequestRejected, SourceTeardownPending
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS, CustomResource
-from hcp_dr.models.migration import MigrationState
-from hcp_dr.models.migration_kinds import (
+from hcp_dr.models.kinds import (
     DEPLOYMENTS,
     HCP_NAMESPACE_CAPI_KINDS,
+    HOSTED_CLUSTERS,
     NAMESPACES,
+    NODE_POOLS,
     SECRETS,
     STATEFULSETS,
+    ApiResource,
 )
+from hcp_dr.models.migration import MigrationState
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -86,7 +88,7 @@ def _scale_workloads_down(api: ManagementClusterApi, namespace: str) -> int:
     return scaled
 
 
-def _finalize_and_delete(api: ManagementClusterApi, kind: CustomResource,
+def _finalize_and_delete(api: ManagementClusterApi, kind: ApiResource,
                          namespace: str, obj: dict) -> None:
     delete_unblocked(api, kind, namespace, obj["metadata"]["name"])
 
