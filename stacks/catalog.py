@@ -67,8 +67,8 @@ MIGRATION_START = "migration-machine:start"
 MIGRATION_HISTORY = "migration-executions:read-history"
 # ssm:GetParameter on the migration-policies parameter (HCP_DR_MIGRATION_POLICIES_PARAMETER).
 POLICIES_READ = "migration-policies:read"
-# secretsmanager:GetSecretValue on the restore-URL signer secret
-# (HCP_DR_RESTORE_URL_SIGNER_SECRET), when the stack configures one.
+# secretsmanager:GetSecretValue on the restore-URL signer secret (HCP_DR_RESTORE_URL_SIGNER_SECRET;
+# created by default, context `restoreUrlSigner`), with kms:Decrypt through Secrets Manager.
 RESTORE_URL_SIGNER_READ = "restore-url-signer:read"
 
 _KUBE = frozenset({KUBECONFIG_READ})

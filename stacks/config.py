@@ -48,7 +48,19 @@ DEFAULTS: dict[str, Any] = {
     "uploadUrlTtlSeconds": 900,
     "lockTtlSeconds": 21600,
     "stateMachinesDir": "statemachines",
+    # The SSM parameter the stack creates with the value of migrationPolicies (a JSON list in
+    # the format of docs/migration-design.md, "Triggers"), read by StartMigrationFromAlarm.
     "migrationPoliciesParameter": "/hcp-dr/migration-policies",
+    "migrationPolicies": [],
+    # Alarm names the alarm rule listens to; [] = every alarm of the account entering ALARM.
+    "migrationAlarmNames": [],
+    # How often WatchDnsCleanup checks pending DNS waits when no Route 53 event arrives.
+    "dnsFallbackPollRate": "rate(1 minute)",
+    # A dedicated IAM user whose long-term key signs restoreSnapshotURLs (stacks/signer.py);
+    # raise the serial and redeploy to rotate its access key.
+    "restoreUrlSigner": True,
+    "restoreUrlSignerKeySerial": 1,
+    # Instead of restoreUrlSigner: the name or ARN of a signer secret managed outside the stack.
     "restoreUrlSignerSecret": "",
 }
 
@@ -83,8 +95,13 @@ class StackConfig:
     upload_url_ttl_seconds: int
     lock_ttl_seconds: int
     state_machines_dir: Path
-    migration_policies_parameter: str  # SSM parameter name, created by the operator
-    restore_url_signer_secret: str  # Secrets Manager name or ARN; "" = none configured
+    migration_policies_parameter: str  # SSM parameter name, created by the stack
+    migration_policies: tuple[dict[str, Any], ...]  # its value, validated
+    migration_alarm_names: tuple[str, ...]  # () = every alarm
+    dns_fallback_poll_rate: str
+    restore_url_signer: bool  # the stack creates the signer user, key and secret
+    restore_url_signer_key_serial: int
+    restore_url_signer_secret: str  # external Secrets Manager name or ARN; "" = none
 
     @classmethod
     def from_node(cls, node: Node) -> StackConfig:
@@ -136,9 +153,17 @@ class StackConfig:
                 else REPO_ROOT / state_machines_dir
             ),
             migration_policies_parameter=_parameter_name(value["migrationPoliciesParameter"]),
+            migration_policies=parse_migration_policies(value["migrationPolicies"]),
+            migration_alarm_names=_alarm_names(value["migrationAlarmNames"]),
+            dns_fallback_poll_rate=_rate("dnsFallbackPollRate", value["dnsFallbackPollRate"]),
+            restore_url_signer=_bool("restoreUrlSigner", value["restoreUrlSigner"]),
+            restore_url_signer_key_serial=_int(
+                "restoreUrlSignerKeySerial", value["restoreUrlSignerKeySerial"], minimum=1
+            ),
             restore_url_signer_secret=str(value["restoreUrlSignerSecret"] or "").strip(),
         )
         config._check_backstop()
+        config._check_migration_triggers()
         return config
 
     @property
@@ -166,22 +191,51 @@ class StackConfig:
             )
 
 
-def schedule_interval_seconds(expression: str) -> int:
-    """Seconds between two runs of an EventBridge Scheduler `rate(...)` expression."""
+    def _check_migration_triggers(self) -> None:
+        if self.restore_url_signer and self.restore_url_signer_secret:
+            raise ConfigError(
+                f"restoreUrlSignerSecret={self.restore_url_signer_secret!r} names a signer "
+                "managed outside the stack: set restoreUrlSigner=false to use it, or clear it "
+                "to let the stack create the signer"
+            )
+        if self.migration_alarm_names:
+            unheard = sorted(
+                {p["alarm_name"] for p in self.migration_policies}
+                - set(self.migration_alarm_names)
+            )
+            if unheard:
+                raise ConfigError(
+                    f"migrationPolicies name alarms {unheard} that migrationAlarmNames leaves "
+                    "out of the alarm rule: their policies could never start a migration"
+                )
+
+    @property
+    def migration_policies_json(self) -> str:
+        """The value of the migration-policies parameter."""
+        return json.dumps(list(self.migration_policies))
+
+
+def schedule_interval_seconds(expression: str, key: str = "backupSchedule") -> int:
+    """Seconds between two runs of an EventBridge `rate(...)` expression (context `key`)."""
     match = _RATE.match(expression)
     if not match:
         raise ConfigError(
-            f"backupSchedule={expression!r}: only rate(N minutes|hours|days) is supported, "
-            "because the freshness alarms derive their threshold from the interval"
+            f"{key}={expression!r}: only rate(N minutes|hours|days) is supported"
+            + (", because the freshness alarms derive their threshold from the interval"
+               if key == "backupSchedule" else "")
         )
     count, unit = int(match.group(1)), match.group(2).rstrip("s")
     if count < 1:
-        raise ConfigError(f"backupSchedule={expression!r}: the rate must be at least 1")
+        raise ConfigError(f"{key}={expression!r}: the rate must be at least 1")
     if (count == 1) != (not match.group(2).endswith("s")):
-        raise ConfigError(
-            f"backupSchedule={expression!r}: write 'rate(1 {unit})' or 'rate(N {unit}s)'"
-        )
+        raise ConfigError(f"{key}={expression!r}: write 'rate(1 {unit})' or 'rate(N {unit}s)'")
     return count * _UNIT_SECONDS[unit]
+
+
+def _rate(key: str, raw: Any) -> str:
+    expression = str(raw).strip()
+    schedule_interval_seconds(expression, key)
+    return expression
 
 
 def _bool(key: str, raw: Any) -> bool:
@@ -260,3 +314,105 @@ def _names(key: str, raw: Any) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise ConfigError(f"{key}={raw!r} lists a cluster twice")
     return names
+
+
+# --- migration policies (docs/migration-design.md, "Triggers") -------------------------------
+# The same rules as the product's MigrationPolicy / MigrationRequest models (a test keeps the
+# two in step), checked here so that a bad policy fails the synth, not the first alarm.
+_MANAGEMENT_CLUSTER_ID = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_POLICY_KINDS = ("auto", "approval-required")
+_POLICY_REQUIRED = ("alarm_name", "hosted_cluster", "source", "destination", "policy")
+# Optional per-policy overrides of the migration input, with the input's bounds.
+_POLICY_OPTIONAL = {
+    "dns_timeout_seconds": (30, 24 * 3600),
+    "restore_url_ttl_seconds": (900, 7 * 24 * 3600),
+}
+# SSM String parameters hold 4 KB (standard tier) or 8 KB (advanced tier).
+MAX_POLICIES_BYTES = 8192
+_KEY = "migrationPolicies"
+
+
+def parse_migration_policies(raw: Any) -> tuple[dict[str, Any], ...]:
+    """Parse and check the migrationPolicies context value (a list, or JSON text of one)."""
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{_KEY}={raw!r} is not JSON: {error}") from None
+    if not isinstance(items, list | tuple):
+        raise ConfigError(f"{_KEY}={raw!r} must be a JSON list of policies")
+    policies = tuple(_policy(index, item) for index, item in enumerate(items))
+    alarms = [policy["alarm_name"] for policy in policies]
+    repeated = sorted({name for name in alarms if alarms.count(name) > 1})
+    if repeated:
+        raise ConfigError(
+            f"{_KEY}: alarm {repeated[0]!r} has more than one policy (only the first would run)"
+        )
+    size = len(json.dumps(list(policies)).encode())
+    if size > MAX_POLICIES_BYTES:
+        raise ConfigError(
+            f"{_KEY}: {size} bytes of JSON exceed the {MAX_POLICIES_BYTES} an SSM parameter holds"
+        )
+    return policies
+
+
+def _policy(index: int, item: Any) -> dict[str, Any]:
+    where = f"{_KEY}[{index}]"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where} must be an object")
+    missing = [key for key in _POLICY_REQUIRED if key not in item]
+    unknown = sorted(item.keys() - set(_POLICY_REQUIRED) - _POLICY_OPTIONAL.keys())
+    if missing or unknown:
+        raise ConfigError(f"{where}: missing {missing}, unknown {unknown}")
+    alarm = item["alarm_name"]
+    if not isinstance(alarm, str) or not alarm:
+        raise ConfigError(f"{where}.alarm_name must be a non-empty string")
+    cluster = item["hosted_cluster"]
+    if not isinstance(cluster, dict) or set(cluster) != {"namespace", "name"}:
+        raise ConfigError(f"{where}.hosted_cluster must be exactly {{\"namespace\", \"name\"}}")
+    for field in ("namespace", "name"):
+        value = cluster[field]
+        if not isinstance(value, str) or len(value) > 63 or not re.match(rf"^{_LABEL}$", value):
+            raise ConfigError(f"{where}.hosted_cluster.{field}={value!r} is not a DNS label")
+    for field in ("source", "destination"):
+        value = item[field]
+        if (not isinstance(value, str) or len(value) > 128
+                or not _MANAGEMENT_CLUSTER_ID.match(value)):
+            raise ConfigError(f"{where}.{field}={value!r} is not a management cluster id")
+    if item["source"] == item["destination"]:
+        raise ConfigError(f"{where}: source and destination are the same management cluster")
+    if item["policy"] not in _POLICY_KINDS:
+        raise ConfigError(f"{where}.policy={item['policy']!r} must be one of {_POLICY_KINDS}")
+    for field, (low, high) in _POLICY_OPTIONAL.items():
+        value = item.get(field)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+        ):
+            raise ConfigError(f"{where}.{field}={value!r} must be an integer in [{low}, {high}]")
+    return {
+        "alarm_name": alarm,
+        "hosted_cluster": {"namespace": cluster["namespace"], "name": cluster["name"]},
+        **{key: item[key] for key in ("source", "destination", "policy")},
+        **{key: item[key] for key in _POLICY_OPTIONAL if item.get(key) is not None},
+    }
+
+
+def _alarm_names(raw: Any) -> tuple[str, ...]:
+    """CloudWatch alarm names: a list, JSON text of one, or comma-separated text."""
+    items: Any = raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            items = json.loads(text) if text.startswith("[") else [
+                part.strip() for part in text.split(",") if part.strip()
+            ]
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"migrationAlarmNames={raw!r} is not JSON: {error}") from None
+    if not isinstance(items, list | tuple):
+        raise ConfigError(f"migrationAlarmNames={raw!r} must be a list of alarm names")
+    for name in items:
+        if (not isinstance(name, str) or not 1 <= len(name) <= 255
+                or any(ord(char) < 32 for char in name)):
+            raise ConfigError(f"migrationAlarmNames: {name!r} is not a CloudWatch alarm name")
+    if len(set(items)) != len(items):
+        raise ConfigError(f"migrationAlarmNames={raw!r} lists an alarm twice")
+    return tuple(items)

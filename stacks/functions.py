@@ -24,6 +24,7 @@ from stacks.config import (
 )
 from stacks.monitoring import FailureNotifications
 from stacks.nag import acknowledge, acknowledge_wildcard_resource
+from stacks.signer import RestoreUrlSigner
 from stacks.storage import Storage
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -64,22 +65,27 @@ class Functions(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *,
         config: StackConfig, storage: Storage, notifications: FailureNotifications,
+        signer: RestoreUrlSigner | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self._storage = storage
         self._notifications = notifications
+        self._signer = signer
         self._code_by_variant: dict[str, lambda_.Code] = {}
         # Grants on state machines, applied by connect_state_machines() once they exist.
         self._pending: list[tuple[catalog.LambdaFunctionSpec, Construct, iam.Role]] = []
+        # Those grants' policies by function name, for whoever must wait for them.
+        self.state_machine_access: dict[str, iam.Policy] = {}
         environment = self._environment()
         self.by_name: dict[str, lambda_.Function] = {}
         for spec in catalog.LAMBDA_FUNCTIONS:
             self.by_name[spec.name] = self._function(spec, environment)
 
     def _environment(self) -> dict[str, str]:
-        """The variables of hcp_dr.settings.Settings plus Powertools', the same for every
-        function (a test checks the names against the Settings model)."""
+        """The variables of hcp_dr.settings.Settings plus Powertools' that every function gets
+        (a test checks the names against the Settings model); _grant_environment adds those
+        that only the holders of a grant need."""
         config, storage = self._config, self._storage
         return {
             "HCP_DR_BACKUP_BUCKET": storage.bucket.bucket_name,
@@ -91,11 +97,6 @@ class Functions(Construct):
             "HCP_DR_RETENTION_WEEKLY_WEEKS": str(config.retention_weekly_weeks),
             "HCP_DR_UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
             "HCP_DR_LOCK_TTL_SECONDS": str(config.lock_ttl_seconds),
-            "HCP_DR_MIGRATION_POLICIES_PARAMETER": config.migration_policies_parameter,
-            **(
-                {"HCP_DR_RESTORE_URL_SIGNER_SECRET": config.restore_url_signer_secret}
-                if config.restore_url_signer_secret else {}
-            ),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }
@@ -125,6 +126,25 @@ class Functions(Construct):
             )
         return self._code_by_variant[key]
 
+    def _grant_environment(self, spec: catalog.LambdaFunctionSpec) -> dict[str, str]:
+        """Where the resources of a function's grants are, for that function only."""
+        variables = {}
+        if catalog.POLICIES_READ in spec.grants:
+            variables["HCP_DR_MIGRATION_POLICIES_PARAMETER"] = (
+                self._config.migration_policies_parameter
+            )
+        if catalog.RESTORE_URL_SIGNER_READ in spec.grants:
+            secret = self._restore_url_signer_secret_id()
+            if secret:
+                variables["HCP_DR_RESTORE_URL_SIGNER_SECRET"] = secret
+        return variables
+
+    def _restore_url_signer_secret_id(self) -> str:
+        """The stack's signer secret (ARN), the external one from context, or ""."""
+        if self._signer is not None:
+            return self._signer.secret.secret_arn
+        return self._config.restore_url_signer_secret
+
     def _function(
         self, spec: catalog.LambdaFunctionSpec, environment: dict[str, str]
     ) -> lambda_.Function:
@@ -149,7 +169,7 @@ class Functions(Construct):
             role=role,
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
-            environment=environment,
+            environment={**environment, **self._grant_environment(spec)},
             log_group=log_group,
         )
         log_group.grant_write(role)
@@ -210,6 +230,7 @@ class Functions(Construct):
         before the function can be created (the function depends on its role)."""
         for spec, scope, role in self._pending:
             policy = iam.Policy(scope, "StateMachineAccess", roles=[role])
+            self.state_machine_access[spec.name] = policy
             for grant in sorted(spec.grants & _STATE_MACHINE_GRANTS.keys()):
                 _STATE_MACHINE_GRANTS[grant](self, spec, policy, machines)
         self._pending.clear()
@@ -338,6 +359,9 @@ class Functions(Construct):
         ))
 
     def _restore_url_signer_read(self, role: iam.Role) -> None:
+        if self._signer is not None:
+            self._signer.grant_read(role)
+            return
         secret = self._config.restore_url_signer_secret
         if not secret:
             return  # none configured: the function signs with its own credentials

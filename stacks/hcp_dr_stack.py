@@ -9,14 +9,17 @@ from stacks.config import StackConfig
 from stacks.functions import Functions
 from stacks.monitoring import FailureNotifications, Monitoring
 from stacks.schedules import Schedules
+from stacks.signer import RestoreUrlSigner
 from stacks.storage import Storage
+from stacks.triggers import MigrationTriggers
 from stacks.workflows import Workflows
 
 SCHEDULED_MACHINE = "ScheduledBackup"
 
 
 class HcpDrStack(Stack):
-    """Storage -> notifications -> functions -> workflows -> schedule -> monitoring."""
+    """Storage -> notifications -> signer -> functions -> workflows -> schedule -> triggers
+    -> monitoring."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -24,9 +27,14 @@ class HcpDrStack(Stack):
 
         self.storage = Storage(self, "Storage", config=self.config)
         self.notifications = FailureNotifications(self, "Notifications")
+        self.signer = (
+            RestoreUrlSigner(self, "RestoreUrlSigner", config=self.config, storage=self.storage)
+            if self.config.restore_url_signer else None
+        )
         self.functions = Functions(
             self, "Functions",
             config=self.config, storage=self.storage, notifications=self.notifications,
+            signer=self.signer,
         )
         self.workflows = Workflows(
             self, "Workflows",
@@ -37,6 +45,9 @@ class HcpDrStack(Stack):
         self.schedules = Schedules(
             self, "Schedules",
             config=self.config, target=self.workflows.by_name[SCHEDULED_MACHINE],
+        )
+        self.triggers = MigrationTriggers(
+            self, "Triggers", config=self.config, functions=self.functions,
         )
         self.monitoring = Monitoring(
             self, "Monitoring",

@@ -52,7 +52,7 @@ class FailureNotifications(Construct):
         ))
         self.topic = sns.Topic(
             self, "Topic",
-            display_name="hcp-dr backup failures",
+            display_name="hcp-dr failures and approval requests",
             master_key=self.key,
             enforce_ssl=True,
         )

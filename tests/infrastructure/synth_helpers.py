@@ -9,6 +9,7 @@ that judge a real definition skip such machines.
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,15 +66,82 @@ def stand_in_definition(spec: catalog.StateMachineSpec) -> dict[str, Any]:
 
 
 def synthesize(
-    outdir: Path, asl: tuple[Path, frozenset[str]], **context: Any
+    outdir: Path, asl: tuple[Path, frozenset[str]], *, region: str | None = None,
+    **context: Any,
 ) -> Synth:
-    """Build and synthesize the app with cdk-nag on; a finding makes this raise."""
+    """Build and synthesize the app with cdk-nag on; a finding makes this raise. With
+    `region` the stack is bound to that region of a test account."""
+    from aws_cdk import Environment
+
     from stacks.application import create_app
 
     directory, missing = asl
     app, stack = create_app(
-        {**TEST_CONTEXT, "stateMachinesDir": str(directory), **context}, outdir=str(outdir)
+        {**TEST_CONTEXT, "stateMachinesDir": str(directory), **context}, outdir=str(outdir),
+        env=Environment(account="111122223333", region=region) if region else None,
     )
     assembly = app.synth()
     template = assembly.get_stack_by_name(stack.stack_name).template
     return Synth(stack=stack, template=template, outdir=outdir, missing_asl=missing)
+
+
+# --- reading a template ----------------------------------------------------------------------
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def ref(value: dict[str, Any]) -> str:
+    """Logical id behind a Ref or Fn::GetAtt."""
+    return value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+
+
+def statements_by_principal(synth: Synth) -> dict[str, list[dict[str, Any]]]:
+    """Logical id of a role or user -> the statements of every AWS::IAM::Policy attached."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        properties = policy["Properties"]
+        for principal in properties.get("Roles", []) + properties.get("Users", []):
+            found[ref(principal)].extend(properties["PolicyDocument"]["Statement"])
+    return found
+
+
+def functions_by_name(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Catalog name -> (logical id, properties) of its Lambda function."""
+    found = {}
+    for logical_id, resource in synth.of_type("AWS::Lambda::Function").items():
+        for spec in catalog.LAMBDA_FUNCTIONS:
+            if logical_id.startswith(f"Functions{spec.name}Function"):
+                found[spec.name] = (logical_id, resource["Properties"])
+    return found
+
+
+def actions_of(statements: list[dict[str, Any]]) -> set[str]:
+    return {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+
+
+def assert_no_dependency_cycle(synth: Synth) -> None:
+    """CloudFormation's view: Ref, Fn::GetAtt and DependsOn edges form no cycle."""
+    from graphlib import TopologicalSorter
+
+    def references(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = set()
+            if "Ref" in node and node["Ref"] in synth.resources:
+                found.add(node["Ref"])
+            if "Fn::GetAtt" in node:
+                found.add(node["Fn::GetAtt"][0])
+            for value in node.values():
+                found |= references(value)
+            return found
+        if isinstance(node, list):
+            return set().union(*map(references, node)) if node else set()
+        return set()
+
+    graph = {
+        logical_id: references(resource.get("Properties", {}))
+        | set(as_list(resource.get("DependsOn", [])))
+        for logical_id, resource in synth.resources.items()
+    }
+    list(TopologicalSorter(graph).static_order())  # raises CycleError

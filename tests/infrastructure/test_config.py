@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 import pytest
 
 from stacks.config import DEFAULTS, ConfigError, StackConfig, schedule_interval_seconds
@@ -15,6 +18,13 @@ def test_defaults_parse() -> None:
     assert config.object_lock_days == 0
     assert config.monitored_clusters == ()
     assert config.kubeconfig_secret_prefix == DEFAULTS["kubeconfigSecretPrefix"]
+    assert config.migration_policies == ()
+    assert config.migration_policies_json == "[]"
+    assert config.migration_alarm_names == ()
+    assert config.dns_fallback_poll_rate == "rate(1 minute)"
+    assert config.restore_url_signer is True
+    assert config.restore_url_signer_key_serial == 1
+    assert config.restore_url_signer_secret == ""
 
 
 @pytest.mark.parametrize(("expression", "seconds"), [
@@ -63,6 +73,15 @@ def test_command_line_strings_are_parsed() -> None:
     ("backupScheduleInput", "[1]"),
     ("backupScheduleInput", "{not json"),
     ("migrationPoliciesParameter", "hcp-dr/relative"),
+    ("dnsFallbackPollRate", "rate(1 minutes)"),
+    ("dnsFallbackPollRate", "cron(* * * * ? *)"),
+    ("restoreUrlSigner", "sometimes"),
+    ("restoreUrlSignerKeySerial", 0),
+    ("migrationAlarmNames", "[not json"),
+    ("migrationAlarmNames", ["a", "a"]),
+    ("migrationAlarmNames", [""]),
+    ("migrationAlarmNames", ["x" * 256]),
+    ("migrationAlarmNames", {"a": 1}),
 ])
 def test_bad_values_name_their_key(key: str, value: object) -> None:
     with pytest.raises(ConfigError, match=key):
@@ -89,3 +108,120 @@ def test_log_retention_must_be_a_cloudwatch_period() -> None:
     assert log_retention(90).name == "THREE_MONTHS"
     with pytest.raises(ConfigError, match="logRetentionDays=42"):
         log_retention(42)
+
+
+# --- migration policies (docs/migration-design.md, "Triggers") -------------------------------
+
+POLICY = {
+    "alarm_name": "mgmt-a-unhealthy",
+    "hosted_cluster": {"namespace": "clusters", "name": "example"},
+    "source": "mgmt-a", "destination": "mgmt-b", "policy": "approval-required",
+}
+
+
+def _with(**changes: object) -> dict:
+    policy = copy.deepcopy(POLICY)
+    for key, value in changes.items():
+        if value is _DROP:
+            del policy[key]
+        else:
+            policy[key] = value
+    return policy
+
+
+_DROP = object()
+
+MALFORMED_POLICIES = {
+    "not a list": {"alarm_name": "x"},
+    "item not an object": ["mgmt-a-unhealthy"],
+    "missing policy": [_with(policy=_DROP)],
+    "missing hosted_cluster": [_with(hosted_cluster=_DROP)],
+    "unknown key": [_with(approval="required")],
+    "empty alarm name": [_with(alarm_name="")],
+    "alarm name not a string": [_with(alarm_name=7)],
+    "hosted cluster as a string": [_with(hosted_cluster="clusters/example")],
+    "hosted cluster without name": [_with(hosted_cluster={"namespace": "clusters"})],
+    "hosted cluster extra key": [
+        _with(hosted_cluster={"namespace": "clusters", "name": "example", "uid": "1"})
+    ],
+    "namespace not a DNS label": [_with(hosted_cluster={"namespace": "Clusters", "name": "x"})],
+    "name too long": [_with(hosted_cluster={"namespace": "clusters", "name": "a" * 64})],
+    "source with a slash": [_with(source="mgmt/a")],
+    "destination empty": [_with(destination="")],
+    "same source and destination": [_with(destination="mgmt-a")],
+    "unknown policy kind": [_with(policy="manual")],
+    "dns timeout too short": [_with(dns_timeout_seconds=10)],
+    "dns timeout as text": [_with(dns_timeout_seconds="900")],
+    "url ttl beyond 7 days": [_with(restore_url_ttl_seconds=8 * 24 * 3600)],
+}
+
+
+@pytest.mark.parametrize("policies", MALFORMED_POLICIES.values(), ids=MALFORMED_POLICIES.keys())
+def test_malformed_migration_policies_are_refused(policies: object) -> None:
+    with pytest.raises(ConfigError, match=r"migrationPolicies"):
+        StackConfig.from_mapping({"migrationPolicies": policies})
+
+
+# pydantic's lax mode takes "900" for a number; the stack insists on JSON numbers.
+STRICTER_THAN_THE_FUNCTION = {"dns timeout as text"}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED_POLICIES.keys() - STRICTER_THAN_THE_FUNCTION))
+def test_the_function_refuses_them_too(case: str) -> None:
+    """The stack checks the format the function parses (hcp_dr MigrationPolicy)."""
+    from hcp_dr.domain.migration.alarm_trigger import parse_policies
+    from hcp_dr.errors import MigrationPoliciesInvalid
+
+    with pytest.raises(MigrationPoliciesInvalid):
+        parse_policies(MALFORMED_POLICIES[case])  # type: ignore[arg-type]
+
+
+def test_migration_policies_from_cdk_json_or_the_command_line() -> None:
+    from hcp_dr.domain.migration.alarm_trigger import parse_policies
+
+    second = _with(alarm_name="mgmt-b-unhealthy", source="mgmt-b", destination="mgmt-a",
+                   policy="auto", dns_timeout_seconds=600, restore_url_ttl_seconds=7200,
+                   hosted_cluster={"namespace": "fleet-2", "name": "beta"})
+    for raw in ([POLICY, second], json.dumps([POLICY, second])):
+        config = StackConfig.from_mapping({"migrationPolicies": raw})
+        assert config.migration_policies == (POLICY, second)
+        assert json.loads(config.migration_policies_json) == [POLICY, second]
+        parsed = parse_policies(json.loads(config.migration_policies_json))
+        assert [p.migration_input().approval for p in parsed] == ["required", "skip"]
+
+
+def test_an_alarm_may_have_one_policy_only() -> None:
+    other_cluster = _with(hosted_cluster={"namespace": "clusters", "name": "other"})
+    with pytest.raises(ConfigError, match="more than one policy"):
+        StackConfig.from_mapping({"migrationPolicies": [POLICY, other_cluster]})
+
+
+def test_policies_must_fit_an_ssm_parameter() -> None:
+    many = [_with(alarm_name=f"alarm-{i:04d}-" + "x" * 60) for i in range(60)]
+    with pytest.raises(ConfigError, match=r"migrationPolicies: \d+ bytes"):
+        StackConfig.from_mapping({"migrationPolicies": many})
+
+
+def test_alarm_names_must_cover_every_policy() -> None:
+    with pytest.raises(ConfigError, match="migrationAlarmNames"):
+        StackConfig.from_mapping(
+            {"migrationPolicies": [POLICY], "migrationAlarmNames": ["another-alarm"]}
+        )
+    config = StackConfig.from_mapping(
+        {"migrationPolicies": [POLICY], "migrationAlarmNames": "mgmt-a-unhealthy,spare"}
+    )
+    assert config.migration_alarm_names == ("mgmt-a-unhealthy", "spare")
+    assert StackConfig.from_mapping(
+        {"migrationAlarmNames": '["a, with comma", "b"]'}
+    ).migration_alarm_names == ("a, with comma", "b")
+
+
+def test_one_restore_url_signer_at_a_time() -> None:
+    with pytest.raises(ConfigError, match="restoreUrlSigner=false"):
+        StackConfig.from_mapping({"restoreUrlSignerSecret": "hcp-dr/signer"})
+    config = StackConfig.from_mapping(
+        {"restoreUrlSigner": "false", "restoreUrlSignerSecret": "hcp-dr/signer"}
+    )
+    assert (config.restore_url_signer, config.restore_url_signer_secret) == (
+        False, "hcp-dr/signer"
+    )

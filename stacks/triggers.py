@@ -1,0 +1,141 @@
+"""What starts the migration's event-driven parts (docs/migration-design.md, stage 5 and
+"Triggers"): the EventBridge rules that wake `WatchDnsCleanup` and `StartMigrationFromAlarm`,
+and the migration-policies parameter the latter reads.
+
+- Route 53 `ChangeResourceRecordSets` CloudTrail events -> WatchDnsCleanup. CloudTrail
+  delivers Route 53 events (a global service) to EventBridge in us-east-1 only: a stack in
+  another region needs a rule in us-east-1 forwarding them to this region's default bus, or
+  relies on the fallback poll alone.
+- A fallback schedule (context `dnsFallbackPollRate`) -> WatchDnsCleanup, because CloudTrail
+  delivery is best effort.
+- `CloudWatch Alarm State Change` to ALARM (optionally only the alarms of context
+  `migrationAlarmNames`) -> StartMigrationFromAlarm, which starts the Migration machine (its
+  grant and HCP_DR_MIGRATION_STATE_MACHINE_ARN come from Functions.connect_state_machines).
+
+The sandbox installs the same rules (sandbox/scenario/migration_triggers.py); a test keeps the
+patterns equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Annotations, Duration, Stack, Token
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from stacks.config import StackConfig
+from stacks.functions import Functions
+
+WATCH_DNS_FUNCTION = "WatchDnsCleanup"
+START_FROM_ALARM_FUNCTION = "StartMigrationFromAlarm"
+ROUTE53_EVENTS_REGION = "us-east-1"
+STANDARD_PARAMETER_BYTES = 4096
+
+ROUTE53_CHANGES_PATTERN: dict[str, Any] = {
+    "source": ["aws.route53"],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {
+        "eventSource": ["route53.amazonaws.com"],
+        "eventName": ["ChangeResourceRecordSets"],
+    },
+}
+
+
+def alarm_pattern(alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Alarms entering ALARM; only the named ones when names are given."""
+    detail: dict[str, Any] = {"state": {"value": ["ALARM"]}}
+    if alarm_names:
+        detail["alarmName"] = list(alarm_names)
+    return {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "detail": detail,
+    }
+
+
+def _event_pattern(pattern: dict[str, Any]) -> events.EventPattern:
+    return events.EventPattern(
+        source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"],
+    )
+
+
+class MigrationTriggers(Construct):
+    """The three rules and the migration-policies parameter."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *,
+        config: StackConfig, functions: Functions,
+    ) -> None:
+        """`functions` after Functions.connect_state_machines (the alarm rule waits for the
+        policy that lets StartMigrationFromAlarm start migrations)."""
+        super().__init__(scope, construct_id)
+        watch = functions.by_name[WATCH_DNS_FUNCTION]
+        start = functions.by_name[START_FROM_ALARM_FUNCTION]
+
+        # A Route 53 event or a poll only says "look at the zones again", and the next poll
+        # does the same: an undeliverable one is dropped within minutes instead of being
+        # retried for a day.
+        def dns_target() -> targets.LambdaFunction:
+            return targets.LambdaFunction(
+                watch, retry_attempts=2, max_event_age=Duration.minutes(5)
+            )
+
+        self.route53_changes = events.Rule(
+            self, "Route53Changes",
+            description=(
+                "hcp-dr: Route 53 record changes (CloudTrail, delivered in us-east-1) wake "
+                "the DNS-cleanup waits of migrations"
+            ),
+            event_pattern=_event_pattern(ROUTE53_CHANGES_PATTERN),
+            targets=[dns_target()],
+        )
+        self.dns_fallback_poll = events.Rule(
+            self, "DnsFallbackPoll",
+            description=(
+                "hcp-dr: fallback check of pending DNS-cleanup waits (CloudTrail delivery is "
+                "best effort)"
+            ),
+            schedule=events.Schedule.expression(config.dns_fallback_poll_rate),
+            targets=[dns_target()],
+        )
+
+        value = config.migration_policies_json
+        self.policies = ssm.StringParameter(
+            self, "MigrationPolicies",
+            parameter_name=config.migration_policies_parameter,
+            description=(
+                "hcp-dr: which CloudWatch alarm migrates which hosted cluster, and how "
+                "(context migrationPolicies)"
+            ),
+            string_value=value,
+            tier=(
+                ssm.ParameterTier.STANDARD
+                if len(value.encode()) <= STANDARD_PARAMETER_BYTES
+                else ssm.ParameterTier.ADVANCED
+            ),
+        )
+        self.alarm_migrations = events.Rule(
+            self, "AlarmMigrations",
+            description="hcp-dr: an alarm entering ALARM starts the migration its policy names",
+            event_pattern=_event_pattern(alarm_pattern(config.migration_alarm_names)),
+            targets=[targets.LambdaFunction(start)],
+        )
+        # No alarm is handled before the policies it looks up exist and the function may
+        # start what they name.
+        self.alarm_migrations.node.add_dependency(self.policies)
+        if START_FROM_ALARM_FUNCTION in functions.state_machine_access:
+            self.alarm_migrations.node.add_dependency(
+                functions.state_machine_access[START_FROM_ALARM_FUNCTION]
+            )
+
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region) and region != ROUTE53_EVENTS_REGION:
+            Annotations.of(self.route53_changes).add_warning_v2(
+                "hcp-dr:route53-events-region",
+                f"Route 53 CloudTrail events reach EventBridge only in {ROUTE53_EVENTS_REGION}: "
+                f"forward them from there to {region}'s default bus, or DNS waits complete "
+                f"through the fallback poll ({config.dns_fallback_poll_rate}) alone.",
+            )
