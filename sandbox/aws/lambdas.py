@@ -65,6 +65,10 @@ class Invocation:
     duration_seconds: float
     error_type: str | None
     asynchronous: bool
+    # CPU time of the invoking thread over the same span as duration_seconds
+    # (time.thread_time(): the handler and the libraries it calls on that thread; not the
+    # moto server, the emulated clusters or threads the handler starts).
+    cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class LambdaRuntime:
         event = json.loads(payload) if payload else {}
         request_id = str(uuid.uuid4())
         started = time.monotonic()
+        cpu_started = time.thread_time()
         context = LambdaContext(
             function_name=name,
             function_version="$LATEST",
@@ -181,6 +186,7 @@ class LambdaRuntime:
                 error = {"errorType": "Runtime.MarshalError",
                          "errorMessage": f"Unable to marshal response: {exc}"}
         elapsed = time.monotonic() - started
+        cpu = time.thread_time() - cpu_started
         if elapsed > function.timeout_seconds:
             # Lambda would have stopped the function; the caller sees a timeout, not the result.
             error = {
@@ -191,7 +197,7 @@ class LambdaRuntime:
         self._record(
             Invocation(
                 name, request_id, time.time() - elapsed, elapsed,
-                error["errorType"] if error else None, asynchronous,
+                error["errorType"] if error else None, asynchronous, cpu,
             )
         )
         if error is not None:
