@@ -8,6 +8,8 @@ moves it) and each handler is measured interleaved with a boto3 baseline, round 
 median of the per-round ratios is reported, with wall-clock medians alongside. Handlers that
 use kubernetes import it lazily, on their first call; their figure includes that import
 (`hcp_dr.adapters.cluster_clients`), since a cold start pays it before any work is done.
+The same method measures the stack's floor (boto3 + Powertools Logger + one pydantic model):
+no handler that logs with Powertools and validates its input with pydantic can go below it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from stacks.catalog import LAMBDA_FUNCTIONS
 
 ROUNDS = 7
 KUBERNETES_ADAPTER = "hcp_dr.adapters.cluster_clients"
+# What any handler of this stack imports before its own code: boto3, Powertools' Logger and
+# pydantic with one model built (`bench/stack_floor_model.py`). Its ratio is the floor the
+# handlers' ratios should be read against.
+STACK_FLOOR = ("boto3", "aws_lambda_powertools.logging", "bench.stack_floor_model")
 REPO = Path(__file__).resolve().parents[1]
 _PROBE = ("import time, importlib; w = time.perf_counter(); c = time.process_time(); "
           "[importlib.import_module(m) for m in {!r}]; "
@@ -54,6 +60,7 @@ def _compare(modules: tuple[str, ...]) -> dict[str, float]:
 
 def run() -> dict[str, object]:
     _import_once("boto3")  # warm the page cache and bytecode first
+    floor = _compare(STACK_FLOOR)
     handlers: dict[str, dict[str, object]] = {}
     baselines = []
     for spec in LAMBDA_FUNCTIONS:
@@ -68,5 +75,8 @@ def run() -> dict[str, object]:
             "ratio": round(figures["ratio"], 2), "target": target,
             "uses_kubernetes": spec.uses_kubernetes, "within_target": figures["ratio"] <= target,
         }
-    return {"boto3_cpu_ms": round(statistics.median(baselines), 1), "handlers": handlers,
+    return {"boto3_cpu_ms": round(statistics.median(baselines), 1),
+            "stack_floor": {"modules": list(STACK_FLOOR), "ratio": round(floor["ratio"], 2),
+                            "cpu_ms": round(floor["cpu_ms"], 1)},
+            "handlers": handlers,
             "all_within_target": all(h["within_target"] for h in handlers.values())}
