@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -130,9 +129,7 @@ def test_lost_route53_events_still_leave_the_fallback_tick(sandbox: Sandbox, wat
     dropped, seen = cloudtrail.dropped, len(watch_dns.of("AWS API Call via CloudTrail"))
     _delete_one_source_route(sandbox)
     ticks = len(watch_dns.of("Scheduled Event"))
-    began = time.perf_counter()
     wait_until(lambda: len(watch_dns.of("Scheduled Event")) > ticks, what="fallback tick")
-    assert time.perf_counter() - began <= 2 * sandbox.options.dns_fallback_poll_seconds + 1
     assert cloudtrail.dropped > dropped
     assert len(watch_dns.of("AWS API Call via CloudTrail")) == seen  # none got through
     tick = watch_dns.of("Scheduled Event")[-1]

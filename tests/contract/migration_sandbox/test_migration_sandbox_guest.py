@@ -8,8 +8,6 @@ Tests run in file order: they walk one migration from start to teardown.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -96,10 +94,8 @@ def test_destination_serves_once_dns_points_at_it(sandbox: Sandbox, snapshot: Sn
             custom.delete_namespaced_custom_object("route.openshift.io", "v1",
                                                    plan.hcp_namespace, "routes",
                                                    route["metadata"]["name"])
-    began = time.perf_counter()
     wait_until(lambda: all(sandbox.dns_records().get(h) == router_hostname("destination")
                            for h in plan.route_hostnames()), what="DNS at the destination")
-    assert time.perf_counter() - began < 5 * sandbox.options.external_dns_resync_seconds + 5
     assert sandbox.serving_control_plane() == "destination"
     assert _guest_status(sandbox) == 200
 

@@ -49,4 +49,5 @@ def test_a_silent_api_server_becomes_a_transient_error_within_the_deadline(silen
     with pytest.raises(KubernetesApiUnavailable) as failure:
         api.get_custom(HOSTED_CLUSTERS, "clusters", "example")
     assert isinstance(failure.value, TransientError)
-    assert time.monotonic() - began < 5
+    # Without a deadline the call never returns; 20 s leaves room for a loaded machine.
+    assert time.monotonic() - began < 20
