@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
-from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_catalog import restorable_backups
 from hcp_dr.domain.backup_layout import BackupLocation, new_backup_id
 from hcp_dr.domain.backup_pruning import PruneResult, prune_backups
@@ -45,19 +44,6 @@ def validate_backup_request(kubeconfigs: KubeconfigSecrets, request: BackupReque
     run = BackupRun(backup_id=new_backup_id(execution.started_at, execution.execution_name),
                     started_at=execution.started_at, execution_id=execution.execution_id)
     return {"request": request.model_dump(), "backup": run.model_dump(mode="json")}
-
-
-def lock_id(state: BackupState) -> str:
-    return f"hosted-cluster/{state.request.namespace}/{state.request.name}"
-
-
-def acquire_lock(locks: LockTable, state: BackupState, now: int, ttl_seconds: int) -> dict:
-    locks.acquire(lock_id(state), state.backup.execution_id, now, ttl_seconds, "backup")
-    return {"lock_id": lock_id(state)}
-
-
-def release_lock(locks: LockTable, state: BackupState) -> dict:
-    return {"released": locks.release(lock_id(state), state.backup.execution_id)}
 
 
 def _hosted_cluster(api: ManagementClusterApi, state: BackupState) -> dict:

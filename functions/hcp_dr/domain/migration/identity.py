@@ -1,4 +1,4 @@
-"""Names a migration writes: its label, annotations, lock ids and S3 keys.
+"""Names a migration writes: its label, annotations and S3 keys (lock ids: domain/dr_locks.py).
 
 All derive from the migration id (itself derived from the execution), so every retried stage
 and the compensation agree on them without carrying anything but the id in the state.
@@ -27,12 +27,6 @@ def migration_selector(migration_id: str) -> str:
 def created_by(obj: dict, migration_id: str) -> bool:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return labels.get(MIGRATION_LABEL) == migration_id
-
-
-def operator_lock_id(management_cluster: str) -> str:
-    """Scaling a management cluster's operator affects all its hosted clusters: one migration
-    at a time may do it."""
-    return f"operator/{management_cluster}"
 
 
 @dataclass(frozen=True)

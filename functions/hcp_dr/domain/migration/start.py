@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 from hcp_dr.adapters.lock_table import LockTable
-from hcp_dr.domain import backup_stages
 from hcp_dr.domain.backup_layout import new_backup_id
-from hcp_dr.domain.migration.identity import operator_lock_id
+from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, operator_lock_id
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
 from hcp_dr.models.migration import MigrationRequest, MigrationRun, MigrationState
 
@@ -44,7 +43,8 @@ def validate_migration_request(kubeconfigs: KubeconfigSecrets, request: Migratio
 
 def lock_ids(state: MigrationState) -> list[str]:
     """The hosted cluster's DR lock (shared with backups) and the source operator's lock."""
-    return [backup_stages.lock_id(state.backup_state), operator_lock_id(state.request.source)]
+    hc = state.request.hosted_cluster
+    return [hosted_cluster_lock_id(hc.namespace, hc.name), operator_lock_id(state.request.source)]
 
 
 def acquire_migration_locks(locks: LockTable, state: MigrationState, now: int,
