@@ -61,8 +61,9 @@ def restore_url_signer() -> S3UrlSigner:
     region = config.backup_bucket_region or dependencies.aws_client("s3").meta.region_name
     if config.restore_url_signer_secret:
         return signers.signer_from_secret(dependencies.aws_client("secretsmanager"),
-                                          config.restore_url_signer_secret, region)
-    return signers.signer_from_function_credentials(region)
+                                          config.restore_url_signer_secret, region,
+                                          dependencies.aws_session())
+    return signers.signer_from_function_credentials(region, dependencies.aws_session())
 
 
 def guest_connector() -> GuestConnector:

@@ -32,12 +32,14 @@ class S3UrlSigner:
     """Presigns GETs with one set of credentials for the bucket's region."""
 
     def __init__(self, region: str, identity: SignerIdentity, access_key_id: str,
-                 secret_access_key: str, session_token: str | None = None) -> None:
+                 secret_access_key: str, session_token: str | None = None, *,
+                 session: boto3.session.Session | None = None) -> None:
         self._identity = identity
-        self._client = boto3.session.Session(
-            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
-            aws_session_token=session_token, region_name=region,
-        ).client("s3", config=_URL_STYLE)
+        # Explicit credentials on a client of the container's session: botocore's parsed
+        # endpoint and S3 model are reused instead of loaded again.
+        self._client = (session or boto3.session.Session()).client(
+            "s3", aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
+            aws_session_token=session_token, region_name=region, config=_URL_STYLE)
 
     @property
     def identity(self) -> SignerIdentity:
@@ -51,7 +53,8 @@ class S3UrlSigner:
         return f"S3UrlSigner({self._identity.kind})"
 
 
-def signer_from_secret(secretsmanager: Any, secret_id: str, region: str) -> S3UrlSigner:
+def signer_from_secret(secretsmanager: Any, secret_id: str, region: str,
+                       session: boto3.session.Session | None = None) -> S3UrlSigner:
     try:
         text = secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
     except ClientError as exc:
@@ -68,13 +71,15 @@ def signer_from_secret(secretsmanager: Any, secret_id: str, region: str) -> S3Ur
         raise RestoreUrlSignerInvalid(
             f"restore-URL signer secret {secret_id!r} holds no access key pair") from None
     identity = SignerIdentity(kind="dedicated-signer", session=False, expires_at=None)
-    return S3UrlSigner(region, identity, access_key_id, secret_access_key)
+    return S3UrlSigner(region, identity, access_key_id, secret_access_key, session=session)
 
 
-def signer_from_function_credentials(region: str) -> S3UrlSigner:
+def signer_from_function_credentials(
+        region: str, session: boto3.session.Session | None = None) -> S3UrlSigner:
     """The Lambda role's credentials (a session); their expiry is known only when botocore
     refreshes them itself (container credentials), not for the environment's variables."""
-    credentials = boto3.session.Session().get_credentials()
+    session = session or boto3.session.Session()
+    credentials = session.get_credentials()
     if credentials is None:
         raise RestoreUrlSignerInvalid("the function has no AWS credentials to sign with")
     frozen = credentials.get_frozen_credentials()
@@ -83,4 +88,5 @@ def signer_from_function_credentials(region: str) -> S3UrlSigner:
         expiry = expiry.replace(tzinfo=UTC)
     identity = SignerIdentity(kind="function-credentials", session=bool(frozen.token),
                               expires_at=expiry if isinstance(expiry, datetime) else None)
-    return S3UrlSigner(region, identity, frozen.access_key, frozen.secret_key, frozen.token)
+    return S3UrlSigner(region, identity, frozen.access_key, frozen.secret_key, frozen.token,
+                       session=session)
