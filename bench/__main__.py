@@ -2,7 +2,8 @@
 
 Usage: python -m bench [NAME ...]   (NAME = module name without the `bench_` prefix)
 Exit status 1 if a benchmark raised or returned something other than a dict; the others
-still run and their results are written.
+still run and their results are written. Named benchmarks replace their own entries in an
+existing bench-results.json and leave the others'.
 """
 
 from __future__ import annotations
@@ -33,8 +34,18 @@ def discover(selected: set[str]) -> list[str]:
     return names
 
 
+def _earlier_results(selected: bool) -> dict[str, object]:
+    if not selected or not RESULTS_FILE.exists():
+        return {}
+    try:
+        earlier = json.loads(RESULTS_FILE.read_text())
+    except ValueError:
+        return {}
+    return earlier if isinstance(earlier, dict) else {}
+
+
 def main(argv: list[str]) -> int:
-    results: dict[str, object] = {}
+    results: dict[str, object] = _earlier_results(bool(argv))
     failed = []
     names = discover(set(argv))
     if not names:

@@ -1,7 +1,7 @@
 """The drill's migration: how its wall time splits between our code, orchestration and waiting.
 
 The migration runs as `make drill` runs it (`sandbox.drill.run_migration`: `approval: skip`,
-followed by the drill's stage feed, then its independent checks), RUNS times, each in a fresh
+followed by the drill's stage feed, then its independent checks), per PROFILES, each in a fresh
 sandbox. Wall time = the execution's `stopDate - startDate`. It is split into three parts that
 add up to it exactly:
 
@@ -19,6 +19,18 @@ add up to it exactly:
     retried attempt, the history gap from its failure to the next attempt's scheduling; the
     configured IntervalSeconds * BackoffRate^n is reported alongside) + task-token waits
     (`TaskSubmitted` -> task outcome, i.e. AwaitDnsCleanup waiting for Route 53).
+
+Readiness lag: the sandbox watches (every 20 ms, on its own thread) for the moment the
+hosted cluster is ready on the destination (HC Available there and its API served by the
+destination's control plane) and reports how much later `AwaitHostedClusterReady` let the
+execution move on (its last invocation's end). That lag is polling latency, orchestration
+overhead in truth, though (a)-(c) file it under handler time or Retry waits;
+`overhead_with_lag_pct` adds it (an upper bound: it may count the last check's CPU twice).
+
+Two paces of the simulated clusters: `drill` (ExternalDNS applies each Route change at once:
+what `make drill` runs) and `paced` (ExternalDNS applies them on its sync loop every 60 s,
+its real default `--interval=1m`: the source's records go, and the destination's appear, on
+passes at a random phase, as on a real management cluster). Nothing else is slowed down.
 
 Orchestration overhead = (a) + (b); the issue's target is <= 2 % of wall time. Here the
 clusters and local AWS answer in milliseconds, so the waits are short and (a) + (b) is a large
@@ -41,6 +53,8 @@ import contextlib
 import io
 import json
 import statistics
+import threading
+import time
 from typing import Any
 
 from bench.migration_history import HISTORY_RESOLUTION_SECONDS, ExecutionHistory, epoch
@@ -48,9 +62,47 @@ from sandbox.aws.executions import history
 from sandbox.drill import run_migration
 from sandbox.environment import Sandbox, SandboxOptions
 
-RUNS = 3
+PROFILES = {  # name -> (options, runs)
+    "drill": (SandboxOptions(), 3),
+    "paced": (SandboxOptions(external_dns_sync_interval_seconds=60.0), 2),
+}
 TARGET_OVERHEAD_PCT = 2.0
 WATCHER = "WatchDnsCleanup"
+READY_STAGE = "AwaitHostedClusterReady"
+HC = ("hypershift.openshift.io", "v1beta1", "hostedclusters")
+PROBE_SECONDS = 0.02
+
+
+class ReadinessProbe:
+    """When the hosted cluster became ready on the destination, as the sandbox sees it."""
+
+    def __init__(self, sandbox: Sandbox, destination: str = "destination") -> None:
+        self._sandbox, self._destination = sandbox, destination
+        self.ready_at: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-readiness", daemon=True)
+
+    def __enter__(self) -> ReadinessProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _ready(self) -> bool:
+        plan = self._sandbox.plan
+        store = self._sandbox.management[self._destination].cluster.store
+        hcs = [h for h in store.list(HC, plan.namespace) if h["metadata"]["name"] == plan.name]
+        hc = hcs[0] if hcs else None
+        available = any(c.get("type") == "Available" and c.get("status") == "True"
+                        for c in ((hc or {}).get("status") or {}).get("conditions") or [])
+        return available and self._sandbox.serving_control_plane() == self._destination
+
+    def _run(self) -> None:
+        while not self._stop.wait(PROBE_SECONDS):
+            if self.ready_at is None and self._ready():
+                self.ready_at = time.time()
 
 
 def _split(description: dict[str, Any], timeline: ExecutionHistory,
@@ -126,10 +178,18 @@ def _split(description: dict[str, Any], timeline: ExecutionHistory,
     }
 
 
-def _one_run() -> dict[str, Any]:
-    with Sandbox(SandboxOptions()) as sandbox:
-        with contextlib.redirect_stdout(io.StringIO()):  # the drill's stage feed
-            checks = run_migration(sandbox)
+def _readiness_lag(ready_at: float | None, invocations: list[Any]) -> float | None:
+    done = [i.started_at + i.duration_seconds for i in invocations
+            if i.function_name == READY_STAGE and i.error_type is None]
+    if ready_at is None or not done:
+        return None
+    return round(max(0.0, max(done) - ready_at), 3)
+
+
+def _one_run(options: SandboxOptions) -> dict[str, Any]:
+    with Sandbox(options) as sandbox:
+        with contextlib.redirect_stdout(io.StringIO()), ReadinessProbe(sandbox) as probe:
+            checks = run_migration(sandbox)  # the drill's stage feed is silenced
         sfn = sandbox.aws.client("stepfunctions")
         machine = sandbox.state_machines["Migration"]
         (execution,) = sfn.list_executions(stateMachineArn=machine)["executions"]
@@ -140,6 +200,10 @@ def _one_run() -> dict[str, Any]:
         timeline = ExecutionHistory(history(sfn, arn), definition)
         invocations = sandbox.aws.runtime.invocations
     result = _split(description, timeline, invocations)
+    lag = _readiness_lag(probe.ready_at, invocations)
+    result["readiness_lag_seconds"] = lag
+    result["overhead_with_lag_pct"] = round(
+        100.0 * (result["overhead_seconds"] + (lag or 0.0)) / result["wall_seconds"], 3)
     result["drill_checks_passed"] = all(checks.get(check) is True for check in (
         "etcd_identical", "objects_identical", "dns_points_to_destination", "source_clean",
         "operator_restored")) and checks.get("nodes_ready") == checks.get("nodes_expected")
@@ -147,30 +211,39 @@ def _one_run() -> dict[str, Any]:
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
-    return round(statistics.median(run[key] for run in runs), 3)
+    return round(statistics.median(run[key] or 0.0 for run in runs), 3)
 
 
-def run() -> dict[str, object]:
-    runs = [_one_run() for _ in range(RUNS)]
+def _profile(options: SandboxOptions, count: int) -> dict[str, Any]:
+    runs = [_one_run(options) for _ in range(count)]
     overhead_pct = _median(runs, "overhead_pct")
     return {
-        "runs": RUNS,
+        "runs": count,
         "statuses": [run["status"] for run in runs],
         "median": {key: _median(runs, key) for key in (
             "wall_seconds", "our_code_cpu_seconds", "our_code_cpu_pct",
             "orchestration_seconds", "orchestration_pct", "waiting_seconds", "waiting_pct",
-            "overhead_seconds", "overhead_pct")},
-        "target_overhead_pct": TARGET_OVERHEAD_PCT,
+            "overhead_seconds", "overhead_pct", "readiness_lag_seconds",
+            "overhead_with_lag_pct")},
         "target_met": overhead_pct <= TARGET_OVERHEAD_PCT,
         "target_met_in_runs": sum(run["overhead_pct"] <= TARGET_OVERHEAD_PCT for run in runs),
         "wall_seconds_for_target": round(
             statistics.median(run["overhead_seconds"] for run in runs)
             / (TARGET_OVERHEAD_PCT / 100.0), 1),
+        "per_run": runs,
+    }
+
+
+def run() -> dict[str, object]:
+    profiles = {name: _profile(options, count) for name, (options, count) in PROFILES.items()}
+    return {
+        "target_overhead_pct": TARGET_OVERHEAD_PCT,
+        "target_met": all(p["target_met"] for p in profiles.values()),
         "meaning": ("overhead = (a) CPU time of handler threads (our code + libraries it "
                     "calls) + (b) moto's interpreter and Lambda invoke round trips; the rest "
-                    "is waiting on the emulated clusters and local AWS, which answer in "
-                    "milliseconds, so the overhead is a large share of a short wall time. "
-                    "The target holds only for migrations whose waits make the wall time at "
-                    "least wall_seconds_for_target."),
-        "per_run": runs,
+                    "is waiting on the emulated clusters and local AWS. `drill`: clusters "
+                    "that answer in milliseconds; `paced`: ExternalDNS on its real 60-s sync "
+                    "loop. The target holds only for migrations whose waits make the wall "
+                    "time at least wall_seconds_for_target."),
+        "profiles": profiles,
     }

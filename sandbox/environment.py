@@ -74,6 +74,9 @@ class SandboxOptions:
     supported_minors: tuple[str, ...] = ("4.13", "4.12", "4.11")
     etcd_seed_keys: int = 1500
     external_dns_delay_seconds: float = 0.0
+    # ExternalDNS's sync loop (`--interval`, 1m by default; no `--events`): Route changes reach
+    # Route 53 only on its next pass. None: at once, on each change (the drill's pace).
+    external_dns_sync_interval_seconds: float | None = None
     state_dir: Path | None = None  # where state.json and kubeconfigs go; None: a temp dir
     with_hosted_cluster: bool = True
     # -- migration ------------------------------------------------------------------------
@@ -143,7 +146,8 @@ class Sandbox:
                     self.options.etcd_seed_keys)
                 self.etcds.add(self.hosted.etcd)
                 self._serve_guest(self.hosted)
-                self.wait_for_dns(self.plan.route_hostnames(), present=True)
+                # The hosted cluster predates the sandbox: ExternalDNS has long published it.
+                self.wait_for_dns(self.plan.route_hostnames(), present=True, sync=True)
             self._start_tickers()
             self.write_state()
         except BaseException:
@@ -250,7 +254,8 @@ class Sandbox:
             runtime.external_dns = ExternalDnsController(
                 cluster.store, name, router_hostname(name), self.aws.client("route53"),
                 self.cloudtrail or self.aws.client("events"), self.zone_id,
-                self.plan.external_dns_domain, self.options.external_dns_delay_seconds)
+                self.plan.external_dns_domain, self.options.external_dns_delay_seconds,
+                self.options.external_dns_sync_interval_seconds)
             runtime.kubelet = EtcdKubelet(cluster.store, name, self.pods, self.etcds,
                                           cluster.pod_logs)
             runtime.operator = HyperShiftOperator(cluster.store, name, self._guest_kubeconfig)
@@ -362,10 +367,16 @@ class Sandbox:
                     records[record["Name"].rstrip(".")] = record["ResourceRecords"][0]["Value"]
         return records
 
-    def wait_for_dns(self, hostnames: list[str], *, present: bool, timeout: float = 15.0) -> None:
-        """Wait until ExternalDNS has (or has removed) the CNAMEs of `hostnames`."""
+    def wait_for_dns(self, hostnames: list[str], *, present: bool, timeout: float = 15.0,
+                     sync: bool = False) -> None:
+        """Wait until ExternalDNS has (or has removed) the CNAMEs of `hostnames`; `sync`: run
+        ExternalDNS's sync passes now rather than on their interval."""
         deadline = time.monotonic() + timeout
         while True:
+            if sync:
+                for runtime in list(self.management.values()):
+                    if runtime.external_dns is not None:
+                        runtime.external_dns.sync()
             records = self.dns_records()
             if all((h in records) == present for h in hostnames):
                 return

@@ -220,8 +220,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     ),
     LambdaFunctionSpec(
         "AwaitHostedClusterReady", "hcp_dr.handlers.await_hosted_cluster_ready.handler",
-        "Check the destination HC is Available and its worker nodes are Ready",
-        uses_kubernetes=True, grants=_KUBE,
+        "Wait until the destination HC is Available and its worker nodes are Ready",
+        uses_kubernetes=True, timeout_seconds=90, grants=_KUBE,
     ),
     LambdaFunctionSpec(
         "TeardownSource", "hcp_dr.handlers.teardown_source.handler",

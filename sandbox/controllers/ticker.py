@@ -14,10 +14,12 @@ log = logging.getLogger("sandbox.controllers")
 
 
 class Ticker:
-    def __init__(self, name: str, interval: float, action: Callable[[], None]) -> None:
+    def __init__(self, name: str, interval: float, action: Callable[[], None],
+                 first_tick_after: float | None = None) -> None:
         if interval <= 0:
             raise ValueError(f"{name}: interval must be positive, not {interval}")
         self.name, self.interval, self._action = name, interval, action
+        self._first = interval if first_tick_after is None else max(0.0, first_tick_after)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"tick-{name}", daemon=True)
         self.ticks = 0
@@ -33,7 +35,9 @@ class Ticker:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self._first
+        while not self._stop.wait(wait):
+            wait = self.interval
             try:
                 self._action()
                 self.ticks += 1

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from hcp_dr.domain.migration.ovn import OVN_NAMESPACE, restart_ovn
-from hcp_dr.domain.migration.readiness import await_hosted_cluster_ready
+from hcp_dr.domain.migration.readiness import ReadinessPatience, await_hosted_cluster_ready
 from hcp_dr.domain.migration.report import dns_moved
 from hcp_dr.domain.migration.start import (
     DNS_BACKSTOP_MARGIN_SECONDS,
@@ -111,11 +111,30 @@ def _guest_world(ready_nodes: int, available: bool = True):
     return destination, guest, connect, seen
 
 
+class FakeClock:
+    """Monotonic time that moves only when the wait sleeps; `on_sleep` changes the world."""
+
+    def __init__(self, on_sleep=None):
+        self.now, self.sleeps, self._on_sleep = 0.0, [], on_sleep
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self._on_sleep:
+            self._on_sleep(len(self.sleeps))
+
+
 def test_ready_when_available_and_all_workers_ready():
     destination, _, connect, seen = _guest_world(2)
     now = datetime(2026, 1, 1, 13, tzinfo=UTC)
-    result = await_hosted_cluster_ready(destination, connect, preflighted(), now)
+    clock = FakeClock()
+    result = await_hosted_cluster_ready(destination, connect, preflighted(), now,
+                                        ReadinessPatience(45.0, 1.0, clock.monotonic, clock.sleep))
     assert (result.ready_nodes, result.expected_nodes, result.ready_at) == (2, 2, now)
+    assert clock.sleeps == []  # ready at the first look: no waiting
     assert seen == [("destination", NS, f"{NAME}-admin-kubeconfig")]
 
 
@@ -131,6 +150,32 @@ def test_guest_api_still_down_is_not_ready():
     guest.unavailable = True
     with pytest.raises(HostedClusterNotReady, match="0 of 2"):
         await_hosted_cluster_ready(destination, connect, preflighted(), STARTED)
+
+
+def test_waits_within_the_invocation_until_the_guest_answers():
+    destination, guest, connect, seen = _guest_world(2)
+    guest.unavailable = True
+
+    def guest_comes_up(sleeps):
+        guest.unavailable = sleeps < 3
+
+    clock = FakeClock(guest_comes_up)
+    patience = ReadinessPatience(45.0, 1.0, clock.monotonic, clock.sleep)
+    result = await_hosted_cluster_ready(destination, connect, preflighted(), STARTED, patience)
+    # Ready at the first look after the guest came up: 3 polls later, not a Retry later.
+    assert clock.sleeps == [1.0, 1.0, 1.0]
+    assert result.ready_at == STARTED + timedelta(seconds=3)
+    assert result.ready_nodes == 2
+    assert len(seen) == 1  # one guest client for the whole wait
+
+
+def test_gives_back_to_the_retry_when_the_budget_is_spent():
+    destination, _, connect, _ = _guest_world(2, available=False)
+    clock = FakeClock()
+    patience = ReadinessPatience(5.0, 1.0, clock.monotonic, clock.sleep)
+    with pytest.raises(HostedClusterNotReady, match="not Available"):
+        await_hosted_cluster_ready(destination, connect, preflighted(), STARTED, patience)
+    assert sum(clock.sleeps) <= 5.0 and len(clock.sleeps) == 5
 
 
 def test_ovn_restart_deletes_only_pods_older_than_readiness():

@@ -1,13 +1,21 @@
 """Stage 7: the hosted cluster runs on the destination: HC `Available=True` and, in the hosted
 cluster itself, as many Ready worker nodes as the NodePools ask for.
 
-Not yet is `HostedClusterNotReady` (transient): the state machine retries it within a bounded
-budget. The guest API answering 503 while the new control plane starts is the same situation.
+One invocation keeps looking (every `poll_seconds`, up to `budget_seconds`) so the migration
+moves on within a poll of the cluster becoming ready: a Step Functions Retry between looks
+would add its growing interval to the RTO and a state transition per look. Still not ready
+when the budget is spent is `HostedClusterNotReady` (transient): the state machine retries it
+within a bounded number of attempts. The guest API answering 503 while the new control plane
+starts, or while ExternalDNS has not published it yet, is the same situation.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secret
@@ -53,13 +61,33 @@ def hosted_cluster_state(destination: ManagementClusterApi, connect: GuestConnec
     return True, ready_workers(nodes), wanted
 
 
+@dataclass(frozen=True)
+class ReadinessPatience:
+    """How long one invocation looks before handing back to the state machine's Retry."""
+
+    budget_seconds: float = 0.0  # 0: look once
+    poll_seconds: float = 1.0
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
 def await_hosted_cluster_ready(destination: ManagementClusterApi, connect: GuestConnector,
-                               state: MigrationState, now: datetime) -> ReadyResult:
-    available, ready, wanted = hosted_cluster_state(destination, connect, state)
+                               state: MigrationState, now: datetime,
+                               patience: ReadinessPatience | None = None) -> ReadyResult:
+    patience = patience or ReadinessPatience()
+    started = patience.monotonic()
+    guest = cache(connect)  # one guest client per wait: its connection is kept between looks
+    while True:
+        available, ready, wanted = hosted_cluster_state(destination, guest, state)
+        elapsed = patience.monotonic() - started
+        if available and ready >= wanted:
+            return ReadyResult(ready_nodes=ready, expected_nodes=wanted,
+                               ready_at=now + timedelta(seconds=elapsed))
+        if elapsed + patience.poll_seconds > patience.budget_seconds:
+            break
+        patience.sleep(patience.poll_seconds)
     if not available:
         raise HostedClusterNotReady(
             f"HostedCluster {state.request.hosted_cluster.key} is not Available on "
             f"{state.request.destination} yet")
-    if ready < wanted:
-        raise HostedClusterNotReady(f"{ready} of {wanted} worker nodes are Ready")
-    return ReadyResult(ready_nodes=ready, expected_nodes=wanted, ready_at=now)
+    raise HostedClusterNotReady(f"{ready} of {wanted} worker nodes are Ready")
