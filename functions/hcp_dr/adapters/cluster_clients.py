@@ -7,7 +7,7 @@ import threading
 from kubernetes import config as k8s_config
 
 from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
-from hcp_dr.adapters.management_cluster import ManagementClusterApi
+from hcp_dr.adapters.management_cluster import ManagementClusterApi, api_client_from_kubeconfig
 from hcp_dr.errors import KubeconfigInvalid
 
 
@@ -26,7 +26,7 @@ class ManagementClusters:
             return cached
         config = self._kubeconfigs.load(cluster_id)
         try:
-            api_client = k8s_config.new_client_from_config_dict(config)
+            api_client = api_client_from_kubeconfig(config)
         except (k8s_config.ConfigException, KeyError, TypeError, ValueError):
             # The exception text may quote the kubeconfig: report only which secret is bad.
             raise KubeconfigInvalid(

@@ -13,7 +13,7 @@ import binascii
 import yaml
 from kubernetes import config as k8s_config
 
-from hcp_dr.adapters.management_cluster import ManagementClusterApi
+from hcp_dr.adapters.management_cluster import ManagementClusterApi, api_client_from_kubeconfig
 from hcp_dr.errors import KubeconfigInvalid
 from hcp_dr.models.kinds import SECRETS
 
@@ -30,7 +30,7 @@ def connect_guest(management: ManagementClusterApi, namespace: str,
         raise KubeconfigInvalid(f"no guest kubeconfig in secret {where}")
     try:
         config = yaml.safe_load(base64.b64decode(encoded))
-        api_client = k8s_config.new_client_from_config_dict(config)
+        api_client = api_client_from_kubeconfig(config)
     except (binascii.Error, yaml.YAMLError, k8s_config.ConfigException, KeyError, TypeError,
             ValueError, AttributeError):
         raise KubeconfigInvalid(f"guest kubeconfig in secret {where} is unusable") from None

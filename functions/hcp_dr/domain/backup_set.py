@@ -77,7 +77,11 @@ def write_manifest(bucket: BackupBucket, ref: HostedClusterRef, location: Backup
     listed = [manifest.etcd.key] + [o.key for o in manifest.objects]
     if manifest.encryption.key:
         listed.append(manifest.encryption.key)
-    missing = [k for k in listed if bucket.head(k) is None]
+    # One listing of the backup's prefix (S3 lists are strongly consistent) instead of a HEAD
+    # per part; a part stored elsewhere is looked up on its own.
+    present = set(bucket.keys_under(location.prefix))
+    missing = [k for k in listed if k not in present
+               and (k.startswith(location.prefix) or bucket.head(k) is None)]
     if missing:
         raise BackupIncomplete(f"{location.prefix}: {len(missing)} listed parts missing")
     bucket.put_json(location.manifest_key, manifest.model_dump(mode="json"))
