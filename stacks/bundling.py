@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,6 +48,10 @@ KUBERNETES_ONLY = frozenset({"kubernetes"})
 TRIM_PATHS = ("kubernetes/aio", "bin")
 # The async HTTP stack: removed with its exclusive dependencies if no remaining code imports it.
 ASYNC_STACK_ROOT = "aiohttp"
+# What the Lambda Python runtime provides beside /var/task, so bundles leave it out (boto3's
+# own dependencies come with it); `runtime_layer()` installs it to import a bundle here.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+RUNTIME_LAYER = "lambda-runtime"
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 PACKAGE_DIR = FUNCTIONS_DIR / "hcp_dr"
@@ -161,15 +166,54 @@ def build_bundle(
 
 def dependency_layer(variant: BundleVariant, *, cache_root: Path = CACHE_ROOT) -> Path:
     """The installed, trimmed and compiled dependencies of a variant (built once, cached)."""
-    layer = cache_root / f"{variant.name}-{dependency_key(variant)[:16]}"
+
+    def build(staging: Path) -> None:
+        _pip_install(variant.name, variant.requirements(), staging)
+        _trim(staging, {_project_name(r) for r in variant.requirements()})
+        _compile(staging)
+
+    return _cached_layer(variant.name, dependency_key(variant), build, cache_root)
+
+
+def runtime_key() -> str:
+    """Identity of the runtime layer: what it installs, pinned by constraints.txt."""
+    digest = hashlib.sha256()
+    for part in (
+        BUNDLER_VERSION, RUNTIME_LAYER, *RUNTIME_PROVIDED, *PIP_TARGET_ARGS,
+        (REPO_ROOT / "constraints.txt").read_text(), f"bytecode={python312() is not None}",
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def runtime_layer(*, cache_root: Path = CACHE_ROOT) -> Path:
+    """What the Lambda Python runtime provides beside the bundle (boto3 and its dependencies,
+    at the versions constraints.txt pins), installed and compiled like a bundle's dependencies.
+
+    Never deployed: it stands in for the runtime's own copy when a bundle is imported here
+    (the import-time benchmark puts it after the bundle on sys.path, as Lambda does)."""
+
+    def build(staging: Path) -> None:
+        _pip_install(RUNTIME_LAYER, list(RUNTIME_PROVIDED), staging)
+        shutil.rmtree(staging / "bin", ignore_errors=True)
+        _compile(staging)
+
+    return _cached_layer(RUNTIME_LAYER, runtime_key(), build, cache_root)
+
+
+def _cached_layer(
+    name: str, key: str, build: Callable[[Path], None], cache_root: Path
+) -> Path:
+    """`cache_root/<name>-<key>`, built by `build` into a staging directory when missing;
+    older layers of the same name are removed."""
+    layer = cache_root / f"{name}-{key[:16]}"
     if layer.is_dir():
         return layer
     cache_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{variant.name}-", dir=cache_root))
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=cache_root))
     try:
-        _pip_install(variant, staging)
-        _trim(staging, {_project_name(r) for r in variant.requirements()})
-        _compile(staging)
+        build(staging)
         try:
             staging.rename(layer)
         except OSError:
@@ -180,31 +224,31 @@ def dependency_layer(variant: BundleVariant, *, cache_root: Path = CACHE_ROOT) -
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    for stale in cache_root.glob(f"{variant.name}-*"):
+    for stale in cache_root.glob(f"{name}-*"):
         if stale != layer:
             shutil.rmtree(stale, ignore_errors=True)
     return layer
 
 
-def _pip_install(variant: BundleVariant, target: Path) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as requirements:
-        requirements.write("\n".join(variant.requirements()) + "\n")
+def _pip_install(label: str, requirements: list[str], target: Path) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(requirements) + "\n")
     try:
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             *PIP_TARGET_ARGS, "--no-compile", "--target", str(target),
-            "-r", requirements.name, "-c", str(REPO_ROOT / "constraints.txt"),
+            "-r", listing.name, "-c", str(REPO_ROOT / "constraints.txt"),
         ]
-        print(f"[bundle {variant.name}] pip install {' '.join(variant.requirements())}",
+        print(f"[bundle {label}] pip install {' '.join(requirements)}",
               file=sys.stderr, flush=True)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(
-                f"pip install for the {variant.name} bundle failed "
+                f"pip install for the {label} layer failed "
                 f"(exit {result.returncode}):\n{result.stdout}{result.stderr}"
             )
     finally:
-        os.unlink(requirements.name)
+        os.unlink(listing.name)
 
 
 def _trim(root: Path, roots: set[str]) -> None:

@@ -8,10 +8,17 @@ the sandbox routes invokes of a function named `X` to the same `handler`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 # What Powertools reports as the service and the CloudWatch metrics namespace (POWERTOOLS_*).
 SERVICE_NAME = "hcp-dr"
 METRICS_NAMESPACE = "HcpDr"
+# The variables every function gets whatever the deployment; the stack adds those naming its
+# resources (HCP_DR_*). The import-time benchmark runs the handlers with these too.
+FUNCTION_ENVIRONMENT = MappingProxyType({
+    "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+})
 
 
 @dataclass(frozen=True)

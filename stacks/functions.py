@@ -14,14 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks import bundling, catalog
-from stacks.config import (
-    BACKUP_KEY_PREFIX,
-    METRICS_NAMESPACE,
-    MIGRATION_KEY_PREFIX,
-    SERVICE_NAME,
-    ConfigError,
-    StackConfig,
-)
+from stacks.config import BACKUP_KEY_PREFIX, MIGRATION_KEY_PREFIX, ConfigError, StackConfig
 from stacks.monitoring import FailureNotifications
 from stacks.nag import acknowledge, acknowledge_wildcard_resource
 from stacks.signer import RestoreUrlSigner
@@ -83,9 +76,9 @@ class Functions(Construct):
             self.by_name[spec.name] = self._function(spec, environment)
 
     def _environment(self) -> dict[str, str]:
-        """The variables of hcp_dr.settings.Settings plus Powertools' that every function gets
-        (a test checks the names against the Settings model); _grant_environment adds those
-        that only the holders of a grant need."""
+        """The variables of hcp_dr.settings.Settings plus `catalog.FUNCTION_ENVIRONMENT`, which
+        every function gets (a test checks the names against the Settings model);
+        _grant_environment adds those that only the holders of a grant need."""
         config, storage = self._config, self._storage
         return {
             "HCP_DR_BACKUP_BUCKET": storage.bucket.bucket_name,
@@ -97,8 +90,7 @@ class Functions(Construct):
             "HCP_DR_RETENTION_WEEKLY_WEEKS": str(config.retention_weekly_weeks),
             "HCP_DR_UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
             "HCP_DR_LOCK_TTL_SECONDS": str(config.lock_ttl_seconds),
-            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            **catalog.FUNCTION_ENVIRONMENT,
         }
 
     def _code(self, spec: catalog.LambdaFunctionSpec) -> lambda_.Code:

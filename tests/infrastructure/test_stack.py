@@ -57,7 +57,8 @@ def test_each_function_has_its_own_role(synth: Synth) -> None:
 
 def test_every_function_environment_satisfies_settings(synth: Synth) -> None:
     """Every required setting is set, every HCP_DR_* variable the stack sets is one Settings
-    reads (no typo), and the resource-backed ones point at this stack's resources."""
+    reads (no typo), the resource-backed ones point at this stack's resources, and every
+    function gets catalog.FUNCTION_ENVIRONMENT (which the import-time benchmark runs with)."""
     from hcp_dr.settings import Settings
 
     aliases = {field.alias for field in Settings.model_fields.values()}
@@ -67,6 +68,7 @@ def test_every_function_environment_satisfies_settings(synth: Synth) -> None:
         assert required <= variables.keys(), f"{name} misses {required - variables.keys()}"
         ours = {key for key in variables if key.startswith("HCP_DR_")}
         assert ours <= aliases, f"{name} sets variables Settings ignores: {ours - aliases}"
+        assert catalog.FUNCTION_ENVIRONMENT.items() <= variables.items(), name
         assert variables["POWERTOOLS_SERVICE_NAME"] == "hcp-dr"
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "HcpDr"
         assert variables["HCP_DR_KUBECONFIG_SECRET_PREFIX"] == (
