@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from hcp_dr.handlers.event_parsing import parse_event
-from hcp_dr.models.migration import MigrationRequest, MigrationRun, StageFailure
+from hcp_dr.models.migration_run import MigrationRequest, MigrationRun, StageFailure
 from hcp_dr.observability import bind_execution, logger, published_metrics
 
 

@@ -9,7 +9,7 @@ from hcp_dr import dependencies
 from hcp_dr.domain.migration.start import validate_migration_request
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import ExecutionContext
-from hcp_dr.models.migration import MigrationRequest
+from hcp_dr.models.migration_run import MigrationRequest
 from hcp_dr.observability import bind_execution, logger
 
 

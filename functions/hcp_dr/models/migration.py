@@ -1,4 +1,5 @@
-"""The execution input of a migration and the state it carries from stage to stage.
+"""The state a migration carries from stage to stage: its request and run
+(`models/migration_run.py`), the backup it takes, and each stage's result.
 
 Like the backup state, the migration state holds identifiers, counts and checksums only:
 object bodies live in S3 under the backup and migration prefixes, the objects this execution
@@ -9,71 +10,11 @@ never part of it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
-from hcp_dr.domain.backup_layout import BACKUP_ID_PATTERN
 from hcp_dr.models.backup_state import BackupState
-from hcp_dr.models.cluster import DnsLabel, HostedClusterRef, ManagementClusterId
-
-Approval = Literal["skip", "required"]
-MAX_PRESIGNED_SECONDS = 7 * 24 * 3600  # SigV4 query-string signatures live at most 7 days
-
-
-class HostedClusterName(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    namespace: DnsLabel
-    name: DnsLabel
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-
-class MigrationRequest(BaseModel):
-    """The documented console input (README); the alarm trigger builds the same."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    hosted_cluster: HostedClusterName
-    source: ManagementClusterId
-    destination: ManagementClusterId
-    approval: Approval = "skip"
-    dns_timeout_seconds: int = Field(900, ge=30, le=24 * 3600)
-    # The etcd pods download the snapshot when the destination builds the control plane; the
-    # URL must outlive the operator's reconcile, not only our call.
-    restore_url_ttl_seconds: int = Field(3600, ge=900, le=MAX_PRESIGNED_SECONDS)
-
-    @model_validator(mode="after")
-    def _different_clusters(self) -> MigrationRequest:
-        if self.source == self.destination:
-            raise ValueError("source and destination must be different management clusters")
-        return self
-
-    @property
-    def source_ref(self) -> HostedClusterRef:
-        return HostedClusterRef(management_cluster=self.source,
-                                namespace=self.hosted_cluster.namespace,
-                                name=self.hosted_cluster.name)
-
-    @property
-    def destination_ref(self) -> HostedClusterRef:
-        return HostedClusterRef(management_cluster=self.destination,
-                                namespace=self.hosted_cluster.namespace,
-                                name=self.hosted_cluster.name)
-
-
-class MigrationRun(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    migration_id: str = Field(pattern=BACKUP_ID_PATTERN)
-    execution_id: str = Field(min_length=1)
-    started_at: datetime
-    # TimeoutSecondsPath of the DNS wait: the requested limit plus a margin, so the watcher's
-    # named DnsCleanupTimeout normally wins and States.Timeout is only a backstop.
-    dns_backstop_seconds: int
+from hcp_dr.models.migration_run import MigrationRequest, MigrationRun, StageFailure
 
 
 class MigrationPreflight(BaseModel):
@@ -129,15 +70,6 @@ class OperatorRestored(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     replicas: int | None
-
-
-class StageFailure(BaseModel):
-    """What a Catch puts in `$.error`; `Cause` may be null (a SendTaskFailure without one)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    Error: str
-    Cause: str | None = None
 
 
 class MigrationState(BaseModel):

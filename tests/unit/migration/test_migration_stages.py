@@ -19,7 +19,7 @@ from hcp_dr.domain.migration.start import (
 from hcp_dr.errors import ClusterLocked, HostedClusterNotReady, UnknownManagementCluster
 from hcp_dr.models.backup_state import BackupState, ExecutionContext
 from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS, NODES, PODS
-from hcp_dr.models.migration import MigrationRequest
+from hcp_dr.models.migration_run import MigrationRequest
 from tests.unit.migration.fakes import FakeKube, FakeLocks
 from tests.unit.migration.world import (
     EXECUTION,

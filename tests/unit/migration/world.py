@@ -23,12 +23,8 @@ from hcp_dr.models.kinds import (
     SERVICE_ACCOUNTS,
     STATEFULSETS,
 )
-from hcp_dr.models.migration import (
-    MigrationPreflight,
-    MigrationRequest,
-    MigrationRun,
-    MigrationState,
-)
+from hcp_dr.models.migration import MigrationPreflight, MigrationState
+from hcp_dr.models.migration_run import MigrationRequest, MigrationRun
 from tests.unit.migration.fakes import FakeKube, FakeZones
 
 NS, NAME = "clusters", "cesar"

@@ -22,7 +22,7 @@ from hcp_dr.adapters.migration_policies import MigrationPolicies
 from hcp_dr.adapters.trigger_marks import TriggerMarks
 from hcp_dr.errors import MigrationPoliciesInvalid
 from hcp_dr.models.cluster import ManagementClusterId
-from hcp_dr.models.migration import HostedClusterName, MigrationRequest
+from hcp_dr.models.migration_run import HostedClusterName, MigrationRequest
 
 
 class AlarmState(BaseModel):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from hcp_dr.errors import RestoreUrlOutlivesCredentials, RestoreUrlTooLong
-from hcp_dr.models.migration import MAX_PRESIGNED_SECONDS
+from hcp_dr.models.migration_run import MAX_PRESIGNED_SECONDS
 
 MAX_RESTORE_URL_LENGTH = 1024  # CRD: maxLength of each restoreSnapshotURL entry
 # The URL must still be valid this long after its nominal lifetime is over, as far as the

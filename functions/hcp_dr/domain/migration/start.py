@@ -7,12 +7,19 @@ same id, which is an ordinary quiesced backup afterwards.
 
 from __future__ import annotations
 
-from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
+from typing import TYPE_CHECKING
+
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_layout import new_backup_id
 from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, operator_lock_id
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
-from hcp_dr.models.migration import MigrationRequest, MigrationRun, MigrationState
+from hcp_dr.models.migration import MigrationState
+from hcp_dr.models.migration_run import MigrationRequest, MigrationRun
+
+if TYPE_CHECKING:
+    # Only the request's validation reads kubeconfigs (through the adapter it is given); the
+    # lock stages must not import the parser (yaml) with it.
+    from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 
 # The DNS wait's States.Timeout backstop fires this long after the requested limit, so the
 # watcher's named DnsCleanupTimeout (checked every minute at least) normally comes first.
