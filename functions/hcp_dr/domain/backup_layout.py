@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hcp_dr.models.cluster import HostedClusterRef
+from hcp_dr.models.cluster import BACKUP_ID_PATTERN, HostedClusterRef
 
-BACKUP_ID_PATTERN = r"^\d{8}T\d{6}Z-[0-9a-f]{8}$"
 _BACKUP_ID = re.compile(BACKUP_ID_PATTERN)
 ROOT = "backups"
 

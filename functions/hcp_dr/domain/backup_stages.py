@@ -15,13 +15,14 @@ from hcp_dr.domain.backup_layout import BackupLocation, new_backup_id
 from hcp_dr.domain.backup_pruning import PruneResult, prune_backups
 from hcp_dr.domain.backup_set import store_cluster_objects, write_manifest
 from hcp_dr.domain.etcd_members import pick_snapshot_member, require_all_members_ready
-from hcp_dr.domain.etcd_snapshot import SnapshotRecord, take_snapshot
 from hcp_dr.domain.etcd_snapshot import remove_snapshot_file as remove_in_pod
+from hcp_dr.domain.etcd_snapshot import take_snapshot
 from hcp_dr.domain.etcd_tooling import EtcdTooling, ocp_minor_version
 from hcp_dr.domain.retention import RetentionPolicy
-from hcp_dr.domain.snapshot_integrity import SnapshotVerification, verify_snapshot_stream
-from hcp_dr.domain.snapshot_upload import UploadRecord, upload_from_pod
+from hcp_dr.domain.snapshot_integrity import verify_snapshot_stream
+from hcp_dr.domain.snapshot_upload import upload_from_pod
 from hcp_dr.errors import BackupIncomplete, HostedClusterNotFound
+from hcp_dr.models.backup_records import SnapshotRecord, SnapshotVerification, UploadRecord
 from hcp_dr.models.backup_state import (
     BackupRequest,
     BackupRun,

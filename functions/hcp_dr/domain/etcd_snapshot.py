@@ -11,11 +11,10 @@ import json
 import shlex
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
 from hcp_dr.domain.etcd_members import ETCD_CONTAINER
 from hcp_dr.domain.etcd_tooling import SNAPSHOT_DIR, EtcdTooling
 from hcp_dr.errors import InsufficientSnapshotSpace, PodCommandFailed, SnapshotFailed
+from hcp_dr.models.backup_records import SnapshotRecord
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -25,20 +24,6 @@ _NO_SPACE_EXIT = 28
 _SAVE_TIMEOUT_SECONDS = 180
 # Headroom over the current database size that must be free before snapshotting.
 _SPACE_FACTOR_PERCENT = 120
-
-
-class SnapshotRecord(BaseModel):
-    """A snapshot file in an etcd pod, with what the pod measured of it."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    pod: str
-    path: str
-    sha256: str  # hex
-    size_bytes: int
-    revision: int
-    total_keys: int
-    etcd_hash: int
 
 
 def snapshot_path(backup_id: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from hcp_dr.errors import HostedClusterNotFound, KubernetesRequestRejected
+from hcp_dr.models.backup_records import QuiesceRecord
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.kinds import HOSTED_CLUSTERS
 
@@ -20,15 +21,6 @@ if TYPE_CHECKING:
 
 ETCD_WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 QUIESCE_ANNOTATION = "hcp-dr.openshift.io/quiesced"
-
-
-class QuiesceRecord(BaseModel):
-    """What `pause_reconciliation` changed, enough to put it back exactly."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    paused_until_before: str | None
-    replicas: dict[str, int]
 
 
 def _hosted_cluster(api: ManagementClusterApi, ref: HostedClusterRef) -> dict:

@@ -10,21 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict
-
 from hcp_dr.errors import SnapshotCorrupted
+from hcp_dr.models.backup_records import SnapshotVerification
 
 TRAILER_BYTES = 32
 _BBOLT_MAGIC = (0xED0CDAED).to_bytes(4, "little")
 _MAGIC_OFFSET = 16
-
-
-class SnapshotVerification(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    size_bytes: int
-    sha256: str
-    trailer_valid: bool
 
 
 def verify_snapshot_stream(chunks: Iterable[bytes], expected_sha256: str,

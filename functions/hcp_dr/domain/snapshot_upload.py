@@ -13,12 +13,10 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.etcd_members import ETCD_CONTAINER
-from hcp_dr.domain.etcd_snapshot import SnapshotRecord
 from hcp_dr.errors import SnapshotChecksumMismatch, SnapshotCorrupted, SnapshotUploadFailed
+from hcp_dr.models.backup_records import SnapshotRecord, UploadRecord
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -27,16 +25,6 @@ MAX_SINGLE_PUT_BYTES = 5 * 1024**3
 _CHECKSUM_ERROR_CODES = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch",
                          "XAmzContentSHA256Mismatch", "InvalidRequest"}
 _ERROR_CODE = re.compile(r"<Code>([A-Za-z0-9]+)</Code>")
-
-
-class UploadRecord(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    bucket: str
-    key: str
-    size_bytes: int
-    sha256: str
-    server_side_encryption: str
 
 
 def sha256_hex_to_b64(sha256_hex: str) -> str:

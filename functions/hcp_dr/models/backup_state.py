@@ -12,12 +12,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hcp_dr.domain.backup_layout import BACKUP_ID_PATTERN
-from hcp_dr.domain.etcd_snapshot import SnapshotRecord
-from hcp_dr.domain.reconciliation import QuiesceRecord
-from hcp_dr.domain.snapshot_integrity import SnapshotVerification
-from hcp_dr.domain.snapshot_upload import UploadRecord
-from hcp_dr.models.cluster import DnsLabel, HostedClusterRef, ManagementClusterId
+from hcp_dr.models.backup_records import (
+    QuiesceRecord,
+    SnapshotRecord,
+    SnapshotVerification,
+    UploadRecord,
+)
+from hcp_dr.models.cluster import (
+    BACKUP_ID_PATTERN,
+    DnsLabel,
+    HostedClusterRef,
+    ManagementClusterId,
+)
 
 Consistency = Literal["online", "quiesced"]
 

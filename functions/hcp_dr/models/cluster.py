@@ -1,4 +1,5 @@
-"""Who a DR operation is about: a hosted cluster on a management cluster."""
+"""Who a DR operation is about: a hosted cluster on a management cluster, and the ids its
+backups go by."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ DnsLabel = Annotated[
 ManagementClusterId = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=128)
 ]
+# A backup id: the run's UTC start time, then 8 hex digits of its execution name.
+BACKUP_ID_PATTERN = r"^\d{8}T\d{6}Z-[0-9a-f]{8}$"
 
 
 class HostedClusterRef(BaseModel):

@@ -13,8 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hcp_dr.domain.backup_layout import BACKUP_ID_PATTERN
-from hcp_dr.models.cluster import DnsLabel, HostedClusterRef, ManagementClusterId
+from hcp_dr.models.cluster import (
+    BACKUP_ID_PATTERN,
+    DnsLabel,
+    HostedClusterRef,
+    ManagementClusterId,
+)
 
 Approval = Literal["skip", "required"]
 MAX_PRESIGNED_SECONDS = 7 * 24 * 3600  # SigV4 query-string signatures live at most 7 days

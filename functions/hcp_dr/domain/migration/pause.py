@@ -14,12 +14,8 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.identity import PAUSED_BY_ANNOTATION
 from hcp_dr.domain.migration.preflight import nodepools_of
-from hcp_dr.domain.reconciliation import (
-    ETCD_WRITERS,
-    QuiesceRecord,
-    pause_reconciliation,
-    resume_reconciliation,
-)
+from hcp_dr.domain.reconciliation import ETCD_WRITERS, pause_reconciliation, resume_reconciliation
+from hcp_dr.models.backup_records import QuiesceRecord
 from hcp_dr.models.kinds import NODE_POOLS
 from hcp_dr.models.migration import MigrationState, PauseResult
 
