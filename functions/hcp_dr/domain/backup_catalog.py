@@ -53,3 +53,12 @@ def backup_sets(bucket: BackupBucket, namespace: str, name: str) -> list[Catalog
 
 def restorable_backups(bucket: BackupBucket, namespace: str, name: str) -> list[CatalogEntry]:
     return [e for e in backup_sets(bucket, namespace, name) if e.restorable]
+
+
+def newest_backup_age_seconds(bucket: BackupBucket, namespace: str, name: str,
+                              now: datetime) -> float | None:
+    """Age of the newest restorable backup, the number the freshness alarm watches."""
+    backups = restorable_backups(bucket, namespace, name)
+    if not backups:
+        return None
+    return max(0.0, (now - backups[0].taken_at).total_seconds())

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.domain import backup_run
 from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.cluster_objects import (
     collect_cluster_objects,
@@ -29,6 +30,7 @@ from hcp_dr.version import TOOL_VERSION
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
+    from hcp_dr.models.backup_state import BackupState
 
 OBJECT_INDEX = "objects/index.json"
 
@@ -86,3 +88,32 @@ def write_manifest(bucket: BackupBucket, ref: HostedClusterRef, location: Backup
         raise BackupIncomplete(f"{location.prefix}: {len(missing)} listed parts missing")
     bucket.put_json(location.manifest_key, manifest.model_dump(mode="json"))
     return manifest
+
+
+def backup_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,
+                           state: BackupState) -> dict:
+    """The backup stage storing the HC's encryption material and objects."""
+    return store_cluster_objects(api, bucket, state.request.ref, backup_run.location(state),
+                                 backup_run.hosted_cluster(api, state))
+
+
+def write_backup_manifest(bucket: BackupBucket, state: BackupState,
+                          finished_at: datetime) -> BackupManifest:
+    """The backup stage completing the set: its manifest, once the snapshot is verified."""
+    snapshot = backup_run.snapshot_of(state)
+    if state.verification is None or not state.verification.trailer_valid:
+        raise BackupIncomplete("the snapshot was not verified")
+    location = backup_run.location(state)
+    etcd = EtcdSnapshotEntry(
+        key=location.snapshot_key, size_bytes=snapshot.size_bytes,
+        sha256=snapshot.sha256, revision=snapshot.revision, total_keys=snapshot.total_keys,
+        member=snapshot.pod, trailer_verified=True,
+    )
+    return write_manifest(bucket, state.request.ref, location,
+                          consistency=state.request.consistency,
+                          ocp_minor=backup_run.preflight_of(state).ocp_minor,
+                          started_at=state.backup.started_at, finished_at=finished_at, etcd=etcd)
+
+
+def manifest_key(state: BackupState) -> str:
+    return backup_run.location(state).manifest_key

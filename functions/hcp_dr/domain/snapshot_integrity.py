@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from hcp_dr.domain.backup_run import location, snapshot_of
 from hcp_dr.errors import SnapshotCorrupted
 from hcp_dr.models.backup_records import SnapshotVerification
+
+if TYPE_CHECKING:
+    from hcp_dr.adapters.backup_bucket import BackupBucket
+    from hcp_dr.models.backup_state import BackupState
 
 TRAILER_BYTES = 32
 _BBOLT_MAGIC = (0xED0CDAED).to_bytes(4, "little")
@@ -44,3 +50,10 @@ def verify_snapshot_stream(chunks: Iterable[bytes], expected_sha256: str,
     if size % 512 != TRAILER_BYTES or body.digest() != pending:
         raise SnapshotCorrupted("etcd SHA-256 trailer does not match the snapshot body")
     return SnapshotVerification(size_bytes=size, sha256=whole.hexdigest(), trailer_valid=True)
+
+
+def verify_snapshot(bucket: BackupBucket, state: BackupState) -> SnapshotVerification:
+    """The backup stage: stream the stored snapshot back and check it against the pod's."""
+    snapshot = snapshot_of(state)
+    chunks = bucket.read_chunks(location(state).snapshot_key)
+    return verify_snapshot_stream(chunks, snapshot.sha256, snapshot.size_bytes)

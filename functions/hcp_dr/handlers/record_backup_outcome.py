@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from hcp_dr import dependencies
-from hcp_dr.domain import backup_stages
+from hcp_dr.domain.backup_catalog import newest_backup_age_seconds
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, FailureInfo
 from hcp_dr.observability import bind_execution, logger, published_metrics
@@ -46,8 +46,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     now = datetime.now(UTC)
     succeeded = parsed.outcome == "SUCCEEDED"
     duration = (now - parsed.backup.started_at).total_seconds()
-    age = backup_stages.newest_backup_age_seconds(dependencies.backup_bucket(), ref.namespace,
-                                                  ref.name, now)
+    age = newest_backup_age_seconds(dependencies.backup_bucket(), ref.namespace, ref.name, now)
     with published_metrics(HostedCluster=ref.key) as metrics:
         metrics.add_metric(name="BackupSucceeded", unit=MetricUnit.Count, value=int(succeeded))
         metrics.add_metric(name="BackupFailed", unit=MetricUnit.Count, value=int(not succeeded))

@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from hcp_dr import dependencies
-from hcp_dr.domain import backup_stages
+from hcp_dr.domain.backup_run import validate_backup_request
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import BackupRequest, ExecutionContext
 from hcp_dr.observability import bind_execution, logger
@@ -25,7 +25,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         bind_execution(str(event["execution"].get("execution_id", "")))
     parsed = parse_event(ValidateBackupEvent, event)
     bind_execution(parsed.execution.execution_id, parsed.input.ref.key)
-    state = backup_stages.validate_backup_request(
+    state = validate_backup_request(
         dependencies.kubeconfig_secrets(), parsed.input, parsed.execution
     )
     logger.info("backup request accepted", extra={"backup_id": state["backup"]["backup_id"]})
