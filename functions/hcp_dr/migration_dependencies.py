@@ -2,7 +2,8 @@
 
 The adapters are thin wrappers, so they are built per use from the cached boto3 clients (which
 `dependencies.reset()` drops when the environment changes); nothing is cached here. Kubernetes
-is only imported by the functions that ask for the guest connector.
+is only imported by the functions that ask for the guest connector; the DNS wait's adapters
+are in `dns_wait_dependencies`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hcp_dr import dependencies
-from hcp_dr.adapters.dns_waits import DnsWaits
 from hcp_dr.adapters.dns_zones import DnsZones
 from hcp_dr.adapters.migration_executions import MigrationExecutions
 from hcp_dr.adapters.migration_policies import MigrationPolicies
-from hcp_dr.adapters.task_results import TaskResults
 from hcp_dr.adapters.trigger_marks import TriggerMarks
-from hcp_dr.domain.migration.dns_wait import DnsWatch
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.restore_url_signer import S3UrlSigner
@@ -25,18 +23,6 @@ if TYPE_CHECKING:
 
 def dns_zones() -> DnsZones:
     return DnsZones(dependencies.aws_client("route53"))
-
-
-def dns_waits() -> DnsWaits:
-    return DnsWaits(dependencies.aws_client("dynamodb"), dependencies.settings().lock_table)
-
-
-def task_results() -> TaskResults:
-    return TaskResults(dependencies.aws_client("stepfunctions"))
-
-
-def dns_watch() -> DnsWatch:
-    return DnsWatch(dns_waits(), dns_zones(), task_results())
 
 
 def migration_executions() -> MigrationExecutions:

@@ -9,7 +9,7 @@ import time
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hcp_dr import migration_dependencies
+from hcp_dr import dns_wait_dependencies
 from hcp_dr.domain.migration.dns_wait import DnsWaitRequest, await_dns_cleanup
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.observability import bind_execution, logger
@@ -19,7 +19,7 @@ from hcp_dr.observability import bind_execution, logger
 def handler(event: dict, context: LambdaContext) -> dict:
     request = parse_event(DnsWaitRequest, event)
     bind_execution(request.execution_id)
-    result = await_dns_cleanup(request, migration_dependencies.dns_waits(),
-                               migration_dependencies.dns_watch(), int(time.time()))
+    result = await_dns_cleanup(request, dns_wait_dependencies.dns_waits(),
+                               dns_wait_dependencies.dns_watch(), int(time.time()))
     logger.info("DNS wait registered", extra={"purpose": request.purpose, **result})
     return result

@@ -12,7 +12,7 @@ import time
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from hcp_dr import migration_dependencies
+from hcp_dr import dns_wait_dependencies
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.observability import logger
 
@@ -34,7 +34,7 @@ class WatchTrigger(BaseModel):
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     trigger = parse_event(WatchTrigger, event or {})
-    result = migration_dependencies.dns_watch().check_all(int(time.time()))
+    result = dns_wait_dependencies.dns_watch().check_all(int(time.time()))
     log = logger.info if result["checked"] else logger.debug  # the schedule ticks every minute
     log("DNS waits checked", extra={"trigger": trigger.event_name, "source": trigger.source,
                                     **result})

@@ -51,7 +51,7 @@ def test_watch_accepts_route53_events_and_schedules(monkeypatch, event):
         def check_all(self, now: int) -> dict:
             return {"checked": 1, "clean": 1, "timed-out": 0, "pending": 0}
 
-    monkeypatch.setattr(watch_dns_cleanup.migration_dependencies, "dns_watch", Watch)
+    monkeypatch.setattr(watch_dns_cleanup.dns_wait_dependencies, "dns_watch", Watch)
     assert watch_dns_cleanup.handler(event, Context())["clean"] == 1
 
 
