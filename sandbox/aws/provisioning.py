@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sandbox.aws.lambdas import ACCOUNT_ID
-from stacks.catalog import METRICS_NAMESPACE, SERVICE_NAME
+from stacks.catalog import FUNCTION_ENVIRONMENT
 
 if TYPE_CHECKING:
     from sandbox.aws.server import LocalAws
@@ -34,13 +34,13 @@ class BackupEnvironment:
     @property
     def environment(self) -> dict[str, str]:
         """The variables stacks/functions.py sets that have no default in Settings (the key
-        by ARN, as the stack passes it), and Powertools' service and namespace."""
+        by ARN, as the stack passes it), and what every function gets (`FUNCTION_ENVIRONMENT`:
+        Powertools' service and namespace)."""
         return {
             "HCP_DR_BACKUP_BUCKET": self.bucket,
             "HCP_DR_BACKUP_KMS_KEY_ID": self.kms_key_arn,
             "HCP_DR_LOCK_TABLE": self.lock_table,
-            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            **FUNCTION_ENVIRONMENT,
         }
 
     @property
