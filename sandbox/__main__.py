@@ -7,7 +7,6 @@ of the hosted cluster) so other tools can attach; Ctrl-C or SIGTERM tears everyt
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import threading
 from pathlib import Path
@@ -21,7 +20,10 @@ def main() -> int:
     parser.add_argument("--state-dir", type=Path, default=Path(".sandbox"))
     args = parser.parse_args()
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Both signals set the event, also SIGINT: a shell starts background jobs with SIGINT
+    # ignored, and Python would keep ignoring it instead of raising KeyboardInterrupt.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stop.set())
     options = SandboxOptions(availability="HighlyAvailable" if args.ha else "SingleReplica",
                              state_dir=args.state_dir)
     with Sandbox(options) as sandbox:
@@ -30,8 +32,7 @@ def main() -> int:
         for cluster in sandbox.state()["clusters"]:
             print(f"  {cluster['role']:<11} {cluster['name']:<14} {cluster['kubeconfig']}")
         print("Ctrl-C to stop.", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
+        stop.wait()
         print("stopping sandbox...", flush=True)
     (args.state_dir / "state.json").unlink(missing_ok=True)
     return 0

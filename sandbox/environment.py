@@ -497,5 +497,8 @@ class Sandbox:
     def write_state(self) -> Path:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         path = self.state_dir / "state.json"
-        path.write_text(json.dumps(self.state(), indent=2) + "\n")
+        # Written aside and renamed: a reader polling for the file never sees half of it.
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(self.state(), indent=2) + "\n")
+        partial.replace(path)
         return path
