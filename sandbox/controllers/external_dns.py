@@ -69,16 +69,18 @@ class ExternalDnsController(Controller):
         last pass; a change that fails stays pending for the next one."""
         with self._pending_lock:
             pending, self._pending = self._pending, {}
-        changed = False
+        changed, failure = False, None
         for host, event in pending.items():
             try:
                 changed = self._apply(event) or changed
-            except Exception:
+            except Exception as exc:  # the other Routes still get their pass
                 with self._pending_lock:
                     self._pending.setdefault(host, event)
-                raise
+                failure = failure or exc
         if changed:
             self.passes.append(time.time())
+        if failure is not None:
+            raise failure  # the sync loop's ticker records it
 
     def wants(self, event: ChangeEvent) -> bool:
         return (event.resource_type.group, event.resource_type.plural) == (
