@@ -2,9 +2,9 @@
 
 While it runs, the process's AWS environment points at it (sandbox/aws/environment.py), moto
 executes ASL and routes Lambda invokes to our handlers, and the repairs of sfn_fixes,
-eventbridge and s3_integrity are patched in. `stop()` gives back the environment, moto's
-methods and config, and leaves no moto thread or listening socket behind, so tests can start
-and stop it freely.
+eventbridge and s3_integrity, and sfn_clients' client reuse, are patched in. `stop()` gives
+back the environment, moto's methods and config, and leaves no moto thread or listening
+socket behind, so tests can start and stop it freely.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from botocore.config import Config
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.config import default_user_config
 
-from sandbox.aws import executions, s3_integrity, sfn_fixes
+from sandbox.aws import executions, s3_integrity, sfn_clients, sfn_fixes
 from sandbox.aws.environment import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SandboxEnvironment
 from sandbox.aws.eventbridge import Delivery, EventRouter
 from sandbox.aws.lambdas import Invocation, LambdaRuntime
@@ -210,6 +210,7 @@ class LocalAws:
         self.runtime.logs.install()
         self._patches.replace(LambdaSimpleBackend, "invoke", self.runtime.moto_invoke())
         sfn_fixes.install(self._patches)
+        sfn_clients.install(self._patches)
         self.events.install(self._patches)
         if self.enforce_s3_integrity:
             s3_integrity.install(self._patches, {ACCESS_KEY_ID: SECRET_ACCESS_KEY})

@@ -14,6 +14,7 @@ import pytest
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.config import default_user_config
 from moto.events.models import Rule
+from moto.stepfunctions.parser.asl.utils import boto_client
 
 from sandbox.aws import LocalAws
 
@@ -38,6 +39,7 @@ def user_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]
 def test_stop_restores_everything(user_environment: dict[str, str]) -> None:
     threads_before = set(threading.enumerate())
     original_invoke, original_send = LambdaSimpleBackend.invoke, Rule.send_to_targets
+    original_client_for = boto_client.boto_client_for
     config_before = json.dumps(
         {key: default_user_config.get(key) for key in ("lambda", "stepfunctions")}
     )
@@ -58,6 +60,7 @@ def test_stop_restores_everything(user_environment: dict[str, str]) -> None:
     assert "MOTO_PORT" not in os.environ
     assert LambdaSimpleBackend.invoke is original_invoke
     assert Rule.send_to_targets is original_send
+    assert boto_client.boto_client_for is original_client_for
     assert json.dumps(
         {key: default_user_config.get(key) for key in ("lambda", "stepfunctions")}
     ) == config_before
