@@ -86,3 +86,21 @@ class StageFailure(BaseModel):
 
     Error: str
     Cause: str | None = None
+
+
+class CompensationTrail(BaseModel):
+    """What the failure path left in the execution state (`$`, passed whole to the outcome
+    stage): the undo steps that failed (their Catch result paths) and whether the teardown
+    began (the operator step after it wrote its result or its error). Absent and null mean
+    the same."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    compensation_error: StageFailure | None = None  # CompensateDestination
+    dns_release_error: StageFailure | None = None  # AwaitDnsReleasedByDestination
+    recreate_error: StageFailure | None = None  # RecreateSourceRoutes
+    resume_error: StageFailure | None = None  # ResumeSource
+    teardown: dict | None = None  # TeardownSource
+    operator: dict | None = None  # RestoreSourceOperator[AfterFailure]: the teardown began
+    operator_error: StageFailure | None = None
+    lock_release_error: StageFailure | None = None  # ReleaseLocksAfterFailure

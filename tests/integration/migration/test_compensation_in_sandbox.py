@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 
@@ -20,7 +19,9 @@ from tests.integration.migration.migration_driver import (
     LABEL,
     NAMESPACES,
     SIMULATES_HYPERSHIFT,
+    failure_topic_queue,
     held_locks,
+    message_containing,
     run_migration,
     source_snapshot,
     start_migration,
@@ -120,30 +121,17 @@ def test_destination_api_down_at_restore_compensates_to_the_source(sandbox: Sand
 
 
 def _approval_token(sandbox: Sandbox, queue_url: str, timeout: float = 120) -> str:
-    sqs = sandbox.aws.client("sqs")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get(
-                "Messages", []):
-            found = re.search(r"send-task-success --task-output true --task-token (\S+)",
-                              message["Body"])
-            if found:
-                return found.group(1)
-    raise TimeoutError("no approval request was published")
+    body = message_containing(sandbox, queue_url, "send-task-success", timeout)
+    found = re.search(r"send-task-success --task-output true --task-token (\S+)", body)
+    assert found, body
+    return found.group(1)
 
 
 @pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                     reason="needs the sandbox's simulated HyperShift operator (issue 4)")
 def test_rejected_approval_rolls_back_to_the_source(sandbox: Sandbox):
-    assert sandbox.backup_env is not None
     before = source_snapshot(sandbox)
-    sqs = sandbox.aws.client("sqs")
-    queue_url = sqs.create_queue(QueueName="hcp-dr-approvals")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    sandbox.aws.client("sns").subscribe(TopicArn=sandbox.backup_env.failure_topic_arn,
-                                        Protocol="sqs", Endpoint=queue_arn,
-                                        Attributes={"RawMessageDelivery": "true"})
+    queue_url = failure_topic_queue(sandbox, "hcp-dr-approvals", raw=True)
     arn = start_migration(sandbox, approval="required")
     token = _approval_token(sandbox, queue_url)
     assert sandbox.serving_control_plane() == "destination"
@@ -151,6 +139,9 @@ def test_rejected_approval_rolls_back_to_the_source(sandbox: Sandbox):
         taskToken=token, error="ApprovalRejected", cause="operator said no")
     run = wait_migration(sandbox, arn, timeout=180)
     assert (run.status, run.error) == ("FAILED", "ApprovalRejected"), run.cause
+    told = message_containing(sandbox, queue_url, "failed with ApprovalRejected")
+    assert "keeps running on source" in told and "MANUAL" not in told
+    assert "Everything this migration changed was undone." in told
     _source_is_back(sandbox, before)
     _nothing_of_ours_on_destination(sandbox)
     wait_until(lambda: sandbox.serving_control_plane() == "source", timeout=30)

@@ -94,7 +94,8 @@ def test_restore_url_reaches_the_hosted_cluster_only(monkeypatch, capsys):
 
 @pytest.mark.parametrize(("outcome", "expected"), [
     ("SUCCEEDED", {"MigrationSucceeded": 1, "MigrationFailed": 0, "MigrationRtoSeconds": 42.5}),
-    ("FAILED", {"MigrationSucceeded": 0, "MigrationFailed": 1}),
+    ("FAILED", {"MigrationSucceeded": 0, "MigrationFailed": 1,
+                "MigrationManualActionRequired": 0}),
 ])
 def test_outcome_metrics(capsys, outcome, expected):
     from hcp_dr.handlers import record_migration_outcome
@@ -111,3 +112,24 @@ def test_outcome_metrics(capsys, outcome, expected):
                for k, v in d.items() if k.startswith("Migration")}
     assert metrics == expected
     assert all(d["HostedCluster"] == "clusters/cesar" for d in documents)
+
+
+def test_a_failed_undo_step_is_counted_and_told(capsys):
+    from hcp_dr.handlers import record_migration_outcome
+
+    state = json.loads(preflighted().model_dump_json())
+    failure = {"Error": "InjectedFailure", "Cause": "kubeconfig token sha256~SECRET"}
+    trail = {**state, "error": failure,
+             "resume_error": {"Error": "KubernetesApiUnavailable", "Cause": "SECRET too"}}
+    event = {"outcome": "FAILED", "request": state["request"], "migration": state["migration"],
+             "error": failure, "trail": trail}
+    result = record_migration_outcome.handler(event, Context())
+    assert result["runs_on"] == "paused-on-source"
+    assert result["subject"] == "hcp-dr migration failed: MANUAL ACTION REQUIRED"
+    assert len(result["manual_actions"]) == 1 and "(1) " in result["summary"]
+    out = capsys.readouterr().out
+    metrics = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
+    counted = [d["MigrationManualActionRequired"] for d in metrics
+               if "MigrationManualActionRequired" in d]
+    assert counted in ([1], [[1]]), counted  # EMF may wrap a value in a list
+    assert "SECRET" not in out and "SECRET" not in json.dumps(result)

@@ -1,0 +1,158 @@
+"""Where a failed migration leaves the hosted cluster, and what a person must still do.
+
+The failure path undoes what it can and catches its own failures so that the execution always
+reaches its outcome stage; but an undo step that failed changes what the operator must be
+told. "Left running on the source" is only true if ResumeSource worked; after the teardown
+began the cluster runs on the destination; a failed destination cleanup leaves our objects
+there. Each failed undo step becomes one concrete manual action, named with the objects,
+annotations and keys it involves, so the notification is a runbook and not a riddle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hcp_dr.domain.migration.identity import (
+    MIGRATION_LABEL,
+    OPERATOR_DEPLOYMENT,
+    OPERATOR_NAMESPACE,
+    OPERATOR_REPLICAS_ANNOTATION,
+    PAUSED_BY_ANNOTATION,
+    MigrationLocation,
+)
+from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
+from hcp_dr.models.migration_run import (
+    CompensationTrail,
+    MigrationRequest,
+    StageFailure,
+)
+
+RunsOn = Literal["source", "destination", "paused-on-source"]
+SUBJECT_PREFIX = "hcp-dr migration failed"
+
+
+@dataclass(frozen=True)
+class MigrationStanding:
+    """The hosted cluster's whereabouts after a failed migration, and the actions left."""
+
+    runs_on: RunsOn
+    manual_actions: tuple[str, ...]
+    summary: str
+
+    @property
+    def subject(self) -> str:
+        """An SNS subject (<= 100 characters) an on-call engineer can triage from."""
+        if self.manual_actions:
+            return f"{SUBJECT_PREFIX}: MANUAL ACTION REQUIRED"
+        return f"{SUBJECT_PREFIX}: hosted cluster on the {self.runs_on}"
+
+
+@dataclass(frozen=True)
+class _Names:
+    request: MigrationRequest
+    migration_id: str
+
+    @property
+    def hosted_cluster(self) -> str:
+        return self.request.hosted_cluster.key
+
+    @property
+    def hcp_namespace(self) -> str:
+        return self.request.source_ref.hcp_namespace
+
+    @property
+    def location(self) -> MigrationLocation:
+        hc = self.request.hosted_cluster
+        return MigrationLocation(hc.namespace, hc.name, self.migration_id)
+
+
+def _runs_on(trail: CompensationTrail) -> RunsOn:
+    if trail.operator is not None or trail.operator_error is not None:
+        return "destination"  # only the teardown's failure path and its success path get here
+    if trail.resume_error is not None:
+        return "paused-on-source"
+    return "source"
+
+
+def _after_teardown_began(names: _Names, trail: CompensationTrail,
+                          error: StageFailure) -> list[str]:
+    source = names.request.source
+    actions = []
+    if trail.teardown is None:
+        actions.append(
+            f"Finish tearing down {names.hosted_cluster} on {source} (guide step 9): "
+            f"TeardownSource failed with {error.Error}, so some of its objects remain there.")
+    else:
+        actions.append(
+            f"Check the hosted cluster on {names.request.destination}: the migration failed "
+            f"after the teardown with {error.Error}; the report is at "
+            f"{names.location.report_key} when it was written.")
+    if trail.operator_error is not None:
+        actions.append(
+            f"Scale deployment {OPERATOR_NAMESPACE}/{OPERATOR_DEPLOYMENT} on {source} back "
+            f"to the replica count in its annotation {OPERATOR_REPLICAS_ANNOTATION}: "
+            f"RestoreSourceOperator failed with {trail.operator_error.Error}.")
+    return actions
+
+
+def _before_teardown(names: _Names, trail: CompensationTrail) -> list[str]:
+    request, actions = names.request, []
+    if trail.resume_error is not None:
+        actions.append(
+            f"Bring {names.hosted_cluster} back up on {request.source}: ResumeSource failed "
+            f"with {trail.resume_error.Error}, so it may still be paused with its etcd writers "
+            f"and control-plane operator at 0 replicas (its API down). Scale the deployments "
+            f"in {names.hcp_namespace} to the counts in the HostedCluster's annotation "
+            f"{QUIESCE_ANNOTATION}, then restore spec.pausedUntil of the HostedCluster and of "
+            f"the NodePools annotated {PAUSED_BY_ANNOTATION} from those annotations.")
+    if trail.recreate_error is not None:
+        actions.append(
+            f"Recreate on {request.source} the Routes of {names.hcp_namespace} that are "
+            f"missing, from their copies under {names.location.prefix}routes/: "
+            f"RecreateSourceRoutes failed with {trail.recreate_error.Error}; until they "
+            f"exist ExternalDNS publishes no records for the hosted cluster's API and apps.")
+    if trail.dns_release_error is not None:
+        actions.append(
+            f"Check Route 53: records of the hosted cluster may still point at "
+            f"{request.destination} (AwaitDnsReleasedByDestination failed with "
+            f"{trail.dns_release_error.Error}).")
+    if trail.compensation_error is not None:
+        actions.append(
+            f"Delete from {request.destination} what this migration created: objects and "
+            f"namespaces labelled {MIGRATION_LABEL}={names.migration_id} "
+            f"(CompensateDestination failed with {trail.compensation_error.Error}).")
+    return actions
+
+
+def _where(runs_on: RunsOn, request: MigrationRequest) -> str:
+    if runs_on == "destination":
+        return f"runs on {request.destination}"
+    if runs_on == "paused-on-source":
+        return f"may NOT be running: it can still be paused on {request.source}"
+    return f"keeps running on {request.source}"
+
+
+def migration_standing(request: MigrationRequest, migration_id: str, error: StageFailure,
+                       trail: CompensationTrail) -> MigrationStanding:
+    """Read the failure path's trail into where the cluster is and what is left to do."""
+    names = _Names(request, migration_id)
+    runs_on = _runs_on(trail)
+    if runs_on == "destination":
+        actions = _after_teardown_began(names, trail, error)
+    else:
+        actions = _before_teardown(names, trail)
+    if trail.lock_release_error is not None:
+        actions.append(
+            f"Expect new migrations and backups of {names.hosted_cluster} to be refused until "
+            f"this migration's locks expire: ReleaseMigrationLocks failed with "
+            f"{trail.lock_release_error.Error}.")
+    summary = (f"Migration {migration_id} of hosted cluster {names.hosted_cluster} from "
+               f"{request.source} to {request.destination} failed with {error.Error}. "
+               f"The hosted cluster {_where(runs_on, request)}. ")
+    if actions:
+        summary += "MANUAL ACTION REQUIRED: " + " ".join(
+            f"({number}) {action}" for number, action in enumerate(actions, start=1))
+    else:
+        summary += "Everything this migration changed was undone."
+    return MigrationStanding(runs_on, tuple(actions), summary)

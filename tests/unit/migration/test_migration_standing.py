@@ -1,0 +1,104 @@
+"""A failed migration says where the hosted cluster is and what a person must still do.
+
+The trails are what the failure path of statemachines/migration.asl.json writes: a failed
+undo step leaves its Catch result (`resume_error`, ...), the teardown's path leaves `operator`
+or `operator_error`. Each case checks the whereabouts and that every failed undo step became
+one action naming what to touch.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hcp_dr.domain.migration.standing import migration_standing
+from hcp_dr.models.migration_run import CompensationTrail, MigrationRequest, StageFailure
+from tests.unit.migration.world import HCP_NS, MIGRATION_ID, NAME, NS
+
+REQUEST = MigrationRequest.model_validate({
+    "hosted_cluster": {"namespace": NS, "name": NAME}, "source": "mc-a", "destination": "mc-b"})
+BROKE = StageFailure(Error="InjectedFailure", Cause="a stage broke")
+
+
+def _failed(code: str) -> dict:
+    return {"Error": code, "Cause": json.dumps({"errorMessage": "boom", "errorType": code})}
+
+
+def _standing(**trail: object):
+    return migration_standing(REQUEST, MIGRATION_ID, BROKE,
+                              CompensationTrail.model_validate(trail))
+
+
+def test_a_clean_rollback_keeps_the_cluster_on_the_source_with_nothing_to_do():
+    standing = _standing(routes_recreated={"routes": 4}, resumed={"replicas": {}},
+                         compensation={"deleted": {}})
+    assert standing.runs_on == "source"
+    assert standing.manual_actions == ()
+    assert "keeps running on mc-a" in standing.summary
+    assert "MANUAL" not in standing.summary and "MANUAL" not in standing.subject
+    assert f"{NS}/{NAME}" in standing.summary and "InjectedFailure" in standing.summary
+
+
+def test_a_failed_resume_says_the_cluster_may_be_down_and_how_to_bring_it_back():
+    standing = _standing(resume_error=_failed("KubernetesApiUnavailable"))
+    assert standing.runs_on == "paused-on-source"
+    (action,) = standing.manual_actions
+    assert "KubernetesApiUnavailable" in action and HCP_NS in action
+    assert "hcp-dr.openshift.io/quiesced" in action and "hcp-dr.openshift.io/paused-by" in action
+    assert "may NOT be running" in standing.summary
+    assert standing.subject.endswith("MANUAL ACTION REQUIRED")
+
+
+@pytest.mark.parametrize(("trail_key", "names"), [
+    ("compensation_error", ["mc-b", f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}"]),
+    ("recreate_error", ["mc-a", f"migrations/{NS}/{NAME}/{MIGRATION_ID}/routes/"]),
+    ("dns_release_error", ["Route 53", "mc-b"]),
+    ("lock_release_error", [f"{NS}/{NAME}", "refused"]),
+])
+def test_each_failed_undo_step_is_one_named_action(trail_key: str, names: list[str]):
+    standing = _standing(**{trail_key: _failed("AwsServiceUnavailable")})
+    assert standing.runs_on == "source"
+    (action,) = standing.manual_actions
+    assert "AwsServiceUnavailable" in action
+    assert all(name in action for name in names), action
+    assert "(1) " + action in standing.summary
+
+
+def test_several_failed_undo_steps_are_numbered_in_the_order_to_do_them():
+    standing = _standing(resume_error=_failed("A"), recreate_error=_failed("B"),
+                         compensation_error=_failed("C"))
+    assert [a.split(" failed with ")[0].split()[-1].lstrip("(")
+            for a in standing.manual_actions] == [
+        "ResumeSource", "RecreateSourceRoutes", "CompensateDestination"]
+    assert "(3) " in standing.summary and "(4) " not in standing.summary
+
+
+def test_a_teardown_that_failed_leaves_the_cluster_on_the_destination_and_source_leftovers():
+    standing = _standing(operator={"replicas": 1})
+    assert standing.runs_on == "destination"
+    (action,) = standing.manual_actions
+    assert "Finish tearing down" in action and "mc-a" in action and "InjectedFailure" in action
+    assert "runs on mc-b" in standing.summary
+
+
+def test_an_operator_left_at_zero_is_its_own_action():
+    standing = _standing(teardown={"deleted": {}},
+                         operator_error=_failed("KubernetesApiUnavailable"))
+    assert standing.runs_on == "destination"
+    assert len(standing.manual_actions) == 2
+    assert "hypershift/operator" in standing.manual_actions[1]
+    assert "hcp-dr.openshift.io/operator-replicas" in standing.manual_actions[1]
+
+
+def test_no_cause_text_reaches_the_notification():
+    """Causes carry exception messages (and could carry anything a library put there); the
+    notification names errors only."""
+    standing = _standing(resume_error=_failed("X"), compensation_error=_failed("Y"))
+    assert "boom" not in standing.summary and "a stage broke" not in standing.summary
+
+
+def test_subjects_fit_sns():
+    for trail in ({}, {"resume_error": _failed("X")}, {"operator": {}}):
+        subject = _standing(**trail).subject
+        assert len(subject) <= 100 and subject.isascii()
