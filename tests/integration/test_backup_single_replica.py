@@ -100,6 +100,24 @@ def test_snapshot_file_is_removed_and_the_lock_released(sandbox: Sandbox):
     assert items == []
 
 
+def test_snapshots_an_earlier_failed_cleanup_left_are_removed_by_the_next_backup(
+        sandbox: Sandbox):
+    pod = sandbox.hosted.etcd.members[0].pod
+    leftovers = [pod.pv_dir / "data" / f"hcp-dr-20260101T00000{n}Z-0a1b2c3d.db" for n in (1, 2)]
+    for path in leftovers:
+        path.write_bytes(b"x" * 4096)
+    unrelated = pod.pv_dir / "data" / "operator-notes.db"
+    unrelated.write_bytes(b"not ours")
+    try:
+        run = run_backup(sandbox)
+        assert run.status == "SUCCEEDED", run.cause
+        assert run.output["snapshot"]["stale_removed"] == 2
+        assert not any(path.exists() for path in leftovers)
+        assert unrelated.read_bytes() == b"not ours"
+    finally:
+        unrelated.unlink()
+
+
 def test_quiesced_backup_pauses_scales_down_and_restores(sandbox: Sandbox):
     store = sandbox.management["source"].cluster.store
     ns = sandbox.plan.hcp_namespace

@@ -35,7 +35,17 @@ def _snapshot_script(tooling: EtcdTooling, path: str) -> str:
     quoted = shlex.quote(path)
     return "\n".join([
         "set -eu",
-        f"rm -f {quoted}",
+        # We hold the hosted cluster's lock, so no other run of ours uses this volume: any
+        # other hcp-dr snapshot here is what an earlier run's failed cleanup left. Removing it
+        # keeps leftovers from filling etcd's data volume run after run (ours goes too: a
+        # retried stage starts afresh).
+        "stale=0",
+        f"for f in {SNAPSHOT_DIR}/hcp-dr-*.db; do",
+        "  [ -e \"$f\" ] || continue",
+        f"  [ \"$f\" = {quoted} ] || stale=$((stale + 1))",
+        "  rm -f \"$f\"",
+        "done",
+        "echo \"stale_removed=$stale\"",
         f"free_kb=$(df -Pk {SNAPSHOT_DIR} | awk 'NR==2 {{print $4}}')",
         f"used_kb=$(du -sk {SNAPSHOT_DIR} | cut -f1)",
         f"if [ \"$free_kb\" -lt $((used_kb * {_SPACE_FACTOR_PERCENT} / 100)) ]; then",
@@ -77,7 +87,7 @@ def take_snapshot(api: ManagementClusterApi, hcp_namespace: str, pod: str,
         return SnapshotRecord(
             pod=pod, path=path, sha256=report["sha256"], size_bytes=int(report["size"]),
             revision=int(status["revision"]), total_keys=int(status["totalKey"]),
-            etcd_hash=int(status["hash"]),
+            etcd_hash=int(status["hash"]), stale_removed=int(report.get("stale_removed", 0)),
         )
     except (KeyError, ValueError) as exc:
         raise SnapshotFailed(f"{hcp_namespace}/{pod}: unreadable snapshot report ({exc})") from None

@@ -2,7 +2,9 @@
 
 BackupSucceeded/BackupFailed, BackupDurationSeconds and BackupSizeBytes per hosted cluster, and
 NewestBackupAgeSeconds, which the freshness alarm watches: it is measured from the catalog,
-so a failed backup shows the age of the last good one, not zero.
+so a failed backup shows the age of the last good one, not zero. On failure it also writes the
+notification (`domain/backup_standing.py`): above all, whether a quiesced cluster's API may
+have been left down.
 """
 
 from __future__ import annotations
@@ -16,8 +18,14 @@ from pydantic import BaseModel, ConfigDict
 
 from hcp_dr import dependencies
 from hcp_dr.domain.backup_catalog import newest_backup_age_seconds
+from hcp_dr.domain.backup_standing import backup_failure_notice
 from hcp_dr.handlers.event_parsing import parse_event
-from hcp_dr.models.backup_state import BackupRequest, BackupRun, FailureInfo
+from hcp_dr.models.backup_state import (
+    BackupFailureTrail,
+    BackupRequest,
+    BackupRun,
+    FailureInfo,
+)
 from hcp_dr.observability import bind_execution, logger, published_metrics
 
 
@@ -36,6 +44,7 @@ class BackupOutcomeEvent(BaseModel):
     backup: BackupRun
     manifest: ManifestSummary | None = None
     error: FailureInfo | None = None
+    trail: BackupFailureTrail | None = None  # the failure path's whole state
 
 
 @logger.inject_lambda_context
@@ -57,9 +66,16 @@ def handler(event: dict, context: LambdaContext) -> dict:
         if age is not None:
             metrics.add_metric(name="NewestBackupAgeSeconds", unit=MetricUnit.Seconds,
                                value=age)
-    result = {"outcome": parsed.outcome, "duration_seconds": round(duration, 3),
-              "newest_backup_age_seconds": age,
-              "error": parsed.error.Error if parsed.error else None}
+    result: dict = {"outcome": parsed.outcome, "duration_seconds": round(duration, 3),
+                    "newest_backup_age_seconds": age,
+                    "error": parsed.error.Error if parsed.error else None}
+    if not succeeded:
+        notice = backup_failure_notice(
+            parsed.request, parsed.backup.backup_id, parsed.error or FailureInfo(Error="Unknown"),
+            parsed.trail or BackupFailureTrail())
+        result |= {"api_may_be_down": notice.api_may_be_down,
+                   "manual_actions": list(notice.manual_actions),
+                   "summary": notice.summary, "subject": notice.subject}
     log = logger.info if succeeded else logger.error
     log("backup finished", extra=result)
     return result

@@ -30,6 +30,7 @@ class SnapshotRecord(BaseModel):
     revision: int
     total_keys: int
     etcd_hash: int
+    stale_removed: int = 0  # leftover hcp-dr snapshot files of earlier runs deleted first
 
 
 class UploadRecord(BaseModel):

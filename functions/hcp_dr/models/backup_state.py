@@ -91,3 +91,18 @@ class FailureInfo(BaseModel):
 
     Error: str
     Cause: str = ""
+
+
+class BackupFailureTrail(BaseModel):
+    """What the failure path left in the execution state (`$`, passed whole to the outcome
+    stage): whether the writers were quiesced and brought back, and which cleanup steps
+    failed (their Catch result paths). Absent and null mean the same."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    quiesce: dict | None = None  # QuiesceWriters finished
+    resumed: dict | None = None  # ResumeWriters or ResumeWritersAfterFailure finished
+    resume_error: FailureInfo | None = None  # ResumeWritersAfterFailure
+    snapshot: SnapshotRecord | None = None
+    cleanup_error: FailureInfo | None = None  # RemoveSnapshotFileAfterFailure
+    lock_release_error: FailureInfo | None = None  # ReleaseLockAfterFailure

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sandbox.aws.executions import start_execution, wait_for_execution
@@ -91,29 +90,3 @@ def invoke(sandbox: Sandbox, function: str, payload: dict) -> tuple[dict, str | 
     result = json.loads(body) if body else {}
     return result, (result.get("errorType") if error else None)
 
-
-def failure_topic_queue(sandbox: Sandbox, name: str, raw: bool = False) -> str:
-    """An SQS queue subscribed to the failure topic (approval requests and failure notices);
-    `raw` delivers the bare message, otherwise SNS's envelope with its Subject."""
-    assert sandbox.backup_env is not None
-    sqs = sandbox.aws.client("sqs")
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    sandbox.aws.client("sns").subscribe(
-        TopicArn=sandbox.backup_env.failure_topic_arn, Protocol="sqs", Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true" if raw else "false"})
-    return queue_url
-
-
-def message_containing(sandbox: Sandbox, queue_url: str, text: str,
-                       timeout: float = 30) -> str:
-    """The body of the first message on the queue that contains `text`."""
-    sqs = sandbox.aws.client("sqs")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get(
-                "Messages", []):
-            if text in message["Body"]:
-                return message["Body"]
-    raise TimeoutError(f"no message with {text!r} was published")

@@ -19,15 +19,14 @@ from tests.integration.migration.migration_driver import (
     LABEL,
     NAMESPACES,
     SIMULATES_HYPERSHIFT,
-    failure_topic_queue,
     held_locks,
-    message_containing,
     run_migration,
     source_snapshot,
     start_migration,
     store,
     wait_migration,
 )
+from tests.integration.notifications import failure_topic_queue, message_containing
 
 
 class InjectedFailure(Exception):

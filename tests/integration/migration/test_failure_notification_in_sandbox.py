@@ -17,12 +17,11 @@ from sandbox.environment import Sandbox
 from tests.integration.backup_driver import handler_wrapped
 from tests.integration.migration.migration_driver import (
     SIMULATES_HYPERSHIFT,
-    failure_topic_queue,
     held_locks,
-    message_containing,
     run_migration,
     source_snapshot,
 )
+from tests.integration.notifications import failure_topic_queue, message_containing
 
 pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                                 reason="needs the sandbox's simulated HyperShift operator")
