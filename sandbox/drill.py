@@ -19,18 +19,14 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from sandbox.aws.executions import execution_timeline
+from sandbox.drill_feed import follow, say
 from sandbox.environment import Sandbox, SandboxOptions
+from sandbox.failure_drill import failure_drill_passed, injectable_stages, run_failure_drill
 from sandbox.migration_check import check_migration
 from sandbox.restore_check import restore_and_compare
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def show_overview(sandbox: Sandbox) -> dict[str, Any]:
@@ -49,53 +45,6 @@ def show_overview(sandbox: Sandbox) -> dict[str, Any]:
     for record in routed:
         say(f"  route53  {record['Name']:<48} CNAME {record['ResourceRecords'][0]['Value']}")
     return {"etcd_keys": keys, "route53_records": len(routed)}
-
-
-class StageFeed:
-    """Prints stages of several executions as they finish, each once, in finishing order."""
-
-    def __init__(self, sfn: Any) -> None:
-        self._sfn = sfn
-        self._shown: set[tuple[str, str, Any]] = set()
-
-    def poll(self, runs: dict[str, str]) -> None:
-        finished = []
-        for label, arn in runs.items():
-            for stage in execution_timeline(self._sfn, arn):
-                key = (arn, stage.name, stage.entered_at)
-                if stage.exited_at is None or key in self._shown or stage.state_type in (
-                        "Choice", "Pass", "Map"):
-                    continue
-                self._shown.add(key)
-                finished.append((stage.exited_at, label, stage))
-        for _, label, stage in sorted(finished, key=lambda item: item[0]):
-            if stage.attempts > 1:
-                note = f"  ({stage.attempts} attempts; retried on {stage.error})"
-            else:
-                note = f"  ! {stage.error}" if stage.error else ""
-            say(f"  [{label}] {stage.name:<28} {stage.duration_seconds:6.2f} s{note}")
-
-
-def follow(sandbox: Sandbox, parent: str, children_of: str | None, label: str,
-           timeout: float = 600.0) -> dict[str, Any]:
-    """Follow `parent` and the executions of the `children_of` state machine until done."""
-    sfn = sandbox.aws.client("stepfunctions")
-    feed = StageFeed(sfn)
-    deadline = time.monotonic() + timeout
-    while True:
-        description = sfn.describe_execution(executionArn=parent)
-        runs = {label: parent}
-        if children_of:
-            children = sfn.list_executions(stateMachineArn=sandbox.state_machines[children_of])
-            runs.update({children_of.lower(): run["executionArn"]
-                         for run in children["executions"]})
-        feed.poll(runs)
-        if description["status"] != "RUNNING":
-            feed.poll(runs)
-            return description
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{parent} still running after {timeout} s")
-        time.sleep(0.2)
 
 
 def run_scheduled_backup(sandbox: Sandbox) -> dict[str, Any]:
@@ -134,13 +83,17 @@ def check_restore(sandbox: Sandbox, backup_id: str) -> dict[str, Any]:
             "backup_id": backup_id}
 
 
-def run_migration(sandbox: Sandbox) -> dict[str, Any]:
-    say(f"\nmigration of {sandbox.plan.namespace}/{sandbox.plan.name}: source -> destination")
+def start_migration(sandbox: Sandbox) -> str:
     request = {"hosted_cluster": {"namespace": sandbox.plan.namespace, "name": sandbox.plan.name},
                "source": "source", "destination": "destination", "approval": "skip"}
+    return sandbox.aws.start_execution(sandbox.state_machines["Migration"], request)
+
+
+def run_migration(sandbox: Sandbox) -> dict[str, Any]:
+    say(f"\nmigration of {sandbox.plan.namespace}/{sandbox.plan.name}: source -> destination")
     operator_before = sandbox.management["source"].cluster.store.get(
         ("apps", "v1", "deployments"), "hypershift", "operator")["spec"]["replicas"]
-    arn = sandbox.aws.start_execution(sandbox.state_machines["Migration"], request)
+    arn = start_migration(sandbox)
     final = follow(sandbox, arn, None, "migration")
     output = json.loads(final.get("output") or "{}")
     report = output.get("report") or {}
@@ -160,7 +113,7 @@ def run_migration(sandbox: Sandbox) -> dict[str, Any]:
     return result
 
 
-def drill(options: SandboxOptions) -> dict[str, Any]:
+def drill(options: SandboxOptions, fail_at: str | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {}
     with Sandbox(options) as sandbox:
         report["sandbox"] = {"startup_seconds": round(sandbox.startup_seconds or 0, 2),
@@ -175,16 +128,22 @@ def drill(options: SandboxOptions) -> dict[str, Any]:
             backup.update({"verified": False, "restore_check": "not run",
                            "error": ours.get("error")})
         report["backup"] = backup
-        report["migration"] = run_migration(sandbox)
+        if fail_at is None:
+            report["migration"] = run_migration(sandbox)
+        else:
+            report["failure_drill"] = run_failure_drill(
+                sandbox, fail_at, lambda: start_migration(sandbox))
     return report
 
 
 def passed(report: dict[str, Any]) -> bool:
     backup = report.get("backup", {})
+    backup_ok = (backup.get("status") == "SUCCEEDED" and backup.get("verified") is True
+                 and backup.get("restore_check") == "identical")
+    if "failure_drill" in report:
+        return backup_ok and failure_drill_passed(report["failure_drill"])
     migration = report.get("migration", {})
-    return (backup.get("status") == "SUCCEEDED" and backup.get("verified") is True
-            and backup.get("restore_check") == "identical"
-            and migration.get("status") == "SUCCEEDED"
+    return (backup_ok and migration.get("status") == "SUCCEEDED"
             and all(migration.get(check) is True for check in (
                 "etcd_identical", "objects_identical", "dns_points_to_destination",
                 "source_clean", "operator_restored"))
@@ -195,9 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.drill", description=__doc__)
     parser.add_argument("--ha", action="store_true", help="HighlyAvailable hosted cluster")
     parser.add_argument("--report", type=Path, default=Path("drill-report.json"))
+    parser.add_argument("--fail-at", choices=sorted(injectable_stages()), metavar="STAGE",
+                        help="rehearse a failure: this Migration stage fails once and the "
+                        "drill checks the rollback to the source instead of the migration "
+                        f"(one of: {', '.join(injectable_stages())})")
     args = parser.parse_args(argv)
     options = SandboxOptions(availability="HighlyAvailable" if args.ha else "SingleReplica")
-    report = drill(options)
+    report = drill(options, args.fail_at)
     ok = passed(report)
     report["passed"] = ok
     args.report.write_text(json.dumps(report, indent=2) + "\n")

@@ -133,6 +133,10 @@ class LambdaRuntime:
         with self._lock:
             self._functions[name] = function
 
+    def handler_of(self, function_ref: str) -> Handler:
+        """The handler that serves `function_ref` now (the catalog's, or a registered one)."""
+        return self._resolve(function_ref).handler
+
     def function_arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{name}"
 

@@ -12,9 +12,9 @@ import json
 import re
 
 from sandbox.environment import Sandbox
+from sandbox.notifications import failure_topic_queue, message_containing
 from tests.integration.backup_driver import handler_wrapped, run_backup
 from tests.integration.migration.migration_driver import DEPLOYMENTS
-from tests.integration.notifications import failure_topic_queue, message_containing
 
 WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from sandbox.environment import Sandbox
+from sandbox.notifications import failure_topic_queue, message_containing
 from tests.integration.backup_driver import handler_wrapped, wait_until
 from tests.integration.migration.migration_driver import (
     HC,
@@ -26,7 +27,6 @@ from tests.integration.migration.migration_driver import (
     store,
     wait_migration,
 )
-from tests.integration.notifications import failure_topic_queue, message_containing
 
 
 class InjectedFailure(Exception):

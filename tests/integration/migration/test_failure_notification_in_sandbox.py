@@ -14,6 +14,7 @@ import json
 import pytest
 
 from sandbox.environment import Sandbox
+from sandbox.notifications import failure_topic_queue, message_containing
 from tests.integration.backup_driver import handler_wrapped
 from tests.integration.migration.migration_driver import (
     SIMULATES_HYPERSHIFT,
@@ -21,7 +22,6 @@ from tests.integration.migration.migration_driver import (
     run_migration,
     source_snapshot,
 )
-from tests.integration.notifications import failure_topic_queue, message_containing
 
 pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                                 reason="needs the sandbox's simulated HyperShift operator")

@@ -1,4 +1,5 @@
-"""What hcp-dr publishes on its notification topic, read through an SQS subscription."""
+"""What hcp-dr publishes on its notification topic (approval requests, failure notices), read
+through an SQS subscription as an on-call tool would."""
 
 from __future__ import annotations
 
