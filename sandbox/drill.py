@@ -10,7 +10,8 @@
    destination etcd = source etcd at the pause revision, key for key; every backed-up object on
    the destination with equal spec; Route 53 pointing at the destination; nothing of the HC
    left on the source; worker nodes Ready on the new control plane; operator count restored.
-Writes `drill-report.json` and exits non-zero if any check fails.
+Writes `drill-report.json` and exits non-zero if any check fails. With `--fail-at STAGE`,
+step 5 is a rehearsed failure instead (sandbox/failure_drill.py).
 """
 
 from __future__ import annotations
