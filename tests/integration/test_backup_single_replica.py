@@ -118,6 +118,19 @@ def test_snapshots_an_earlier_failed_cleanup_left_are_removed_by_the_next_backup
         unrelated.unlink()
 
 
+def test_a_failed_prune_does_not_fail_a_complete_verified_backup(sandbox: Sandbox):
+    def broken_prune(real):
+        def handler(event, context):
+            raise RuntimeError("S3 said no")
+        return handler
+
+    with handler_wrapped(sandbox, "PruneBackups", broken_prune):
+        run = run_backup(sandbox)
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.output["prune"] == {"skipped": True, "error": "RuntimeError"}
+    assert _manifest(sandbox, run.output["backup_id"])["etcd"]["sha256"]
+
+
 def test_quiesced_backup_pauses_scales_down_and_restores(sandbox: Sandbox):
     store = sandbox.management["source"].cluster.store
     ns = sandbox.plan.hcp_namespace
