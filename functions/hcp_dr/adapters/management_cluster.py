@@ -164,11 +164,6 @@ class ManagementClusterApi:
             pods = self._core.list_namespaced_pod(namespace, label_selector=label_selector)
         return [self._plain(p) for p in pods.items]
 
-    def list_secrets(self, namespace: str) -> list[dict]:
-        with _api_call(f"list secrets in {namespace}"):
-            secrets = self._core.list_namespaced_secret(namespace)
-        return [self._plain(s) for s in secrets.items]
-
     def get_secret(self, namespace: str, name: str) -> dict | None:
         try:
             with _api_call(f"get secret {namespace}/{name}"):

@@ -1,8 +1,9 @@
 """The Kubernetes objects needed to rebuild a hosted cluster elsewhere (guide 4.2, step 5).
 
 Which objects: the HostedCluster and its NodePools; secrets in the HC namespace named after the
-HC; secrets in the HCP namespace except service-account tokens, pull secrets and OAuth
-sessions that the destination recreates; the HostedControlPlane and the CAPI/CAPA objects.
+HC (and not after another HC there: secret_owner); secrets in the HCP namespace except
+service-account tokens, pull secrets and OAuth sessions that the destination recreates; the
+HostedControlPlane and the CAPI/CAPA objects.
 Status is dropped: it describes the old home, and the destination computes its own.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hcp_dr.models.cluster import HostedClusterRef
-from hcp_dr.models.kinds import HCP_NAMESPACE_KINDS, NODE_POOLS
+from hcp_dr.models.kinds import HCP_NAMESPACE_KINDS, HOSTED_CLUSTERS, NODE_POOLS, SECRETS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -32,6 +34,29 @@ def _skipped_hcp_secret(secret: dict, hc_name: str) -> bool:
     return bool(re.search(r"docker|service-account-token|oauth-openshift", line)) or (
         f"token-{hc_name}" in secret["metadata"]["name"]
     )
+
+
+def secret_owner(secret_name: str, hosted_cluster_names: Iterable[str]) -> str | None:
+    """The hosted cluster an HC-namespace secret belongs to, by name.
+
+    The guide takes every secret whose name starts with the HC's name; in a namespace that
+    holds `prod` and `prod-eu` that hands `prod` the pull secret and encryption key of
+    `prod-eu` too (to back up, restore elsewhere and, at teardown, delete). HyperShift names
+    them `<hc>-<purpose>`, so the owner is the longest HC name followed by `-` (or the whole
+    name) that the secret's name starts with.
+    """
+    owners = [name for name in hosted_cluster_names
+              if secret_name == name or secret_name.startswith(f"{name}-")]
+    return max(owners, key=len, default=None)
+
+
+def hosted_cluster_secrets(api: ManagementClusterApi, ref: HostedClusterRef) -> list[dict]:
+    """The secrets of `ref`'s namespace that belong to `ref` (secret_owner), whether or not
+    the HC itself still exists."""
+    names = {hc["metadata"]["name"] for hc in api.list_objects(HOSTED_CLUSTERS, ref.namespace)}
+    names.add(ref.name)
+    return [s for s in api.list_objects(SECRETS, ref.namespace)
+            if secret_owner(s["metadata"]["name"], names) == ref.name]
 
 
 def without_status(obj: dict) -> dict:
@@ -59,9 +84,8 @@ class ClusterObject:
 
 
 def _secrets(api: ManagementClusterApi, ref: HostedClusterRef) -> list[ClusterObject]:
-    found = [s for s in api.list_secrets(ref.namespace)
-             if s["metadata"]["name"].startswith(ref.name)]
-    found += [s for s in api.list_secrets(ref.hcp_namespace)
+    found = hosted_cluster_secrets(api, ref)
+    found += [s for s in api.list_objects(SECRETS, ref.hcp_namespace)
               if not _skipped_hcp_secret(s, ref.name)]
     for secret in found:
         secret.setdefault("apiVersion", "v1")

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
 
 def test_the_offered_stages_are_the_pre_teardown_ones_whose_failure_fails():
     stages = injectable_stages()
-    assert list(stages)[0] == "Preflight" and list(stages)[-1] == "AwaitHostedClusterReady"
+    order = list(stages)
+    assert (order[0], order[-1]) == ("Preflight", "AwaitHostedClusterReady")
     assert "ValidateRequest" not in stages and "RemoveSnapshotFile" not in stages
     assert "TeardownSource" not in stages and "RequestApproval" not in stages
     assert stages["AcquireLocks"] == "AcquireMigrationLocks"

@@ -7,10 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hcp_dr.domain.cluster_objects import collect_cluster_objects, secret_owner
 from hcp_dr.domain.migration.identity import OPERATOR_REPLICAS_ANNOTATION, PAUSED_BY_ANNOTATION
 from hcp_dr.domain.migration.pause import pause_hosted_cluster, resume_source
 from hcp_dr.domain.migration.routes import delete_source_routes, recreate_source_routes
-from hcp_dr.domain.migration.teardown import restore_source_operator, teardown_source
+from hcp_dr.domain.migration.teardown import (
+    SAFE_TO_DELETE_LABEL,
+    restore_source_operator,
+    teardown_source,
+)
 from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
 from hcp_dr.errors import SourceTeardownPending
 from hcp_dr.models.kinds import (
@@ -147,6 +152,23 @@ def test_teardown_takes_what_the_hc_owns_and_leaves_the_rest():
     assert kube.names(SECRETS, NS) == [f"{NAME}-ssh-key", "other-admin-kubeconfig"]
 
 
+def test_teardown_leaves_the_secrets_of_a_sibling_whose_name_extends_ours():
+    """`cesar` and `cesar-eu` share the namespace: a name prefix alone would hand `cesar`
+    the pull secret and the AES key of the live `cesar-eu`."""
+    kube = source_cluster()
+    sibling = f"{NAME}-eu"
+    kube.put(HOSTED_CLUSTERS, NS, {"metadata": {"name": sibling}, "spec": {}})
+    safe = {"labels": {SAFE_TO_DELETE_LABEL: "true"}}
+    for name in (f"{NAME}-pull-secret", f"{sibling}-pull-secret",
+                 f"{sibling}-etcd-encryption-key"):
+        kube.put(SECRETS, NS, {"metadata": {"name": name, **safe}})
+    teardown_source(kube, preflighted())
+    assert f"{NAME}-pull-secret" not in kube.names(SECRETS, NS)
+    assert {f"{sibling}-pull-secret", f"{sibling}-etcd-encryption-key"} <= set(
+        kube.names(SECRETS, NS))
+    assert kube.get_object(HOSTED_CLUSTERS, NS, sibling) is not None
+
+
 def test_teardown_waits_for_what_is_still_terminating():
     kube = source_cluster()
     original = kube.merge_patch_object
@@ -162,3 +184,27 @@ def test_teardown_waits_for_what_is_still_terminating():
     kube.merge_patch_object = original  # type: ignore[method-assign]
     teardown_source(kube, preflighted())
     assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None
+
+
+@pytest.mark.parametrize(("secret", "hosted_clusters", "owner"), [
+    ("prod-pull-secret", {"prod", "prod-eu"}, "prod"),
+    ("prod-eu-pull-secret", {"prod", "prod-eu"}, "prod-eu"),
+    ("prod-eu-pull-secret", {"prod"}, "prod"),  # no such HC: the guide's prefix rule
+    ("prod", {"prod"}, "prod"),
+    ("production-key", {"prod"}, None),  # a prefix of the name, not of a `<hc>-` name
+    ("other-key", {"prod"}, None),
+])
+def test_secret_owner_is_the_longest_hosted_cluster_name(secret, hosted_clusters, owner):
+    assert secret_owner(secret, hosted_clusters) == owner
+
+
+def test_the_backup_set_takes_our_secrets_and_not_a_siblings():
+    kube = source_cluster()
+    sibling = f"{NAME}-eu"
+    kube.put(HOSTED_CLUSTERS, NS, {"metadata": {"name": sibling}, "spec": {}})
+    kube.put(SECRETS, NS, {"metadata": {"name": f"{sibling}-etcd-encryption-key"}})
+    hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
+    objects = collect_cluster_objects(kube, preflighted().request.source_ref, hc)
+    secrets = {o.name for o in objects if o.kind_plural == "secrets" and o.namespace == NS}
+    assert secrets and all(secret_owner(s, {NAME}) == NAME for s in secrets)
+    assert f"{sibling}-etcd-encryption-key" not in secrets

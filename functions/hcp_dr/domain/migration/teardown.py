@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hcp_dr.domain.cluster_objects import hosted_cluster_secrets
 from hcp_dr.domain.migration.deletion import delete_unblocked
 from hcp_dr.domain.migration.identity import (
     OPERATOR_DEPLOYMENT,
@@ -125,9 +126,8 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
         deleted[HOSTED_CLUSTERS.plural] = 1
     # What goes with the HC on a live cluster: its secrets marked safe to delete (the operator
     # deletes them) and those it owns (the garbage collector does, e.g. the admin kubeconfig).
-    secrets = [s for s in api.list_objects(SECRETS, ref.namespace)
-               if s["metadata"]["name"].startswith(ref.name)
-               and (_safe_to_delete(s) or _owned_by_hosted_cluster(s, ref.name))]
+    secrets = [s for s in hosted_cluster_secrets(api, ref)
+               if _safe_to_delete(s) or _owned_by_hosted_cluster(s, ref.name)]
     for secret in secrets:
         api.delete_object(SECRETS, ref.namespace, secret["metadata"]["name"])
     deleted[SECRETS.plural] = len(secrets)
