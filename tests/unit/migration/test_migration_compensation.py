@@ -9,11 +9,13 @@ from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.errors import DestinationCleanupPending
 from hcp_dr.models.kinds import (
     CONFIG_MAPS,
+    DEPLOYMENTS,
     HOSTED_CLUSTERS,
     HOSTED_CONTROL_PLANES,
     NAMESPACES,
     NODE_POOLS,
     SECRETS,
+    STATEFULSETS,
 )
 from tests.unit.migration.world import (
     HCP_NS,
@@ -75,13 +77,13 @@ def test_rerun_is_a_no_op():
     kube = _world()
     compensate_destination(kube, preflighted())
     writes = len(kube.writes)
-    assert compensate_destination(kube, preflighted()) == {"deleted": {}}
+    assert compensate_destination(kube, preflighted()) == {"scaled_to_zero": 0, "deleted": {}}
     assert len(kube.writes) == writes
 
 
 def test_nothing_created_nothing_deleted():
     kube = destination_cluster()
-    assert compensate_destination(kube, preflighted()) == {"deleted": {}}
+    assert compensate_destination(kube, preflighted()) == {"scaled_to_zero": 0, "deleted": {}}
     assert kube.writes == []
 
 
@@ -95,3 +97,62 @@ def test_deletion_still_in_progress_is_transient():
     kube.merge_patch_object = finalizers_stick  # type: ignore[method-assign]
     with pytest.raises(DestinationCleanupPending, match="hostedclusters"):
         compensate_destination(kube, preflighted())
+
+
+CLEANUP = {"hypershift.openshift.io/cleanup-cloud-resources": "true"}
+
+
+def _running_control_plane(kube) -> None:
+    """What the destination operator built from our objects: controllers that would act on a
+    deletion (CAPA terminates instances, HyperShift deletes cloud resources)."""
+    for name in (NAME,):
+        hc = kube.get_object(HOSTED_CLUSTERS, NS, name)
+        hc["metadata"]["annotations"] = dict(CLEANUP)
+        kube.put(HOSTED_CLUSTERS, NS, hc)
+        hcp = kube.get_object(HOSTED_CONTROL_PLANES, HCP_NS, name)
+        hcp["metadata"]["annotations"] = dict(CLEANUP)
+        kube.put(HOSTED_CONTROL_PLANES, HCP_NS, hcp)
+    for name, replicas in (("kube-apiserver", 3), ("capi-provider", 1),
+                           ("control-plane-operator", 1), ("scaled-already", 0)):
+        kube.put(DEPLOYMENTS, HCP_NS, {"metadata": {"name": name}, "spec": {"replicas": replicas}})
+    kube.put(STATEFULSETS, HCP_NS, {"metadata": {"name": "etcd"}, "spec": {"replicas": 3}})
+
+
+def test_the_restored_control_plane_is_stopped_before_anything_is_deleted():
+    kube = _world()
+    _running_control_plane(kube)
+    patches: list[tuple[str, str, dict]] = []
+    original = kube.merge_patch_object
+
+    def recording(kind, namespace, name, patch):
+        patches.append((kind.plural, name, patch))
+        return original(kind, namespace, name, patch)
+
+    kube.merge_patch_object = recording  # type: ignore[method-assign]
+    result = compensate_destination(kube, preflighted())
+
+    assert result["scaled_to_zero"] == 4  # 3 deployments with replicas, the etcd statefulset
+    verbs = [(verb, plural, name) for verb, plural, _, name in kube.writes]
+    first_delete = next(i for i, w in enumerate(verbs) if w[0] == "delete")
+    before_delete = {(plural, name) for verb, plural, name in verbs[:first_delete]}
+    assert {("deployments", "kube-apiserver"), ("deployments", "capi-provider"),
+            ("deployments", "control-plane-operator"), ("statefulsets", "etcd"),
+            ("hostedclusters", NAME), ("nodepools", "np"),
+            ("hostedcontrolplanes", NAME)} <= before_delete
+    assert ("deployments", "scaled-already") not in before_delete
+    hc_patch = next(p for plural, name, p in patches if plural == "hostedclusters")
+    assert hc_patch["spec"] == {"pausedUntil": "true"}
+    assert hc_patch["metadata"]["annotations"] == {
+        "hypershift.openshift.io/cleanup-cloud-resources": None}
+    hcp_patch = next(p for plural, name, p in patches if plural == "hostedcontrolplanes")
+    assert hcp_patch == {"metadata": {"annotations": {
+        "hypershift.openshift.io/cleanup-cloud-resources": None}}}
+
+
+def test_workloads_of_a_control_plane_that_is_not_ours_are_left_running():
+    kube = destination_cluster()
+    kube.put(NAMESPACES, None, {"metadata": {"name": HCP_NS}})
+    kube.put(DEPLOYMENTS, HCP_NS, {"metadata": {"name": "kube-apiserver"},
+                                   "spec": {"replicas": 3}})
+    assert compensate_destination(kube, preflighted()) == {"scaled_to_zero": 0, "deleted": {}}
+    assert kube.writes == []

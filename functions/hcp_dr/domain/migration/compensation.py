@@ -1,4 +1,5 @@
-"""Compensation on the destination: delete what this execution created, and nothing else.
+"""Compensation on the destination: stop, then delete, what this execution created, and
+nothing else.
 
 Every object and namespace a migration creates carries its label; here they are found by that
 label only and deleted with their finalizers removed (the destination operator may have added
@@ -11,16 +12,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hcp_dr.domain.migration.deletion import delete_unblocked
+from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
 from hcp_dr.domain.migration.identity import migration_selector
 from hcp_dr.domain.migration.restore_plan import HCP_NAMESPACE_ORDER
 from hcp_dr.errors import DestinationCleanupPending
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, NAMESPACES, NODE_POOLS, ApiResource
+from hcp_dr.models.kinds import (
+    HOSTED_CLUSTERS,
+    HOSTED_CONTROL_PLANES,
+    NAMESPACES,
+    NODE_POOLS,
+    ApiResource,
+)
 from hcp_dr.models.migration import MigrationState
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
+# Set on HCs by the HyperShift CLI by default: on deletion the operator removes the cluster's
+# cloud resources (load balancers, volumes, registry storage).
+CLEANUP_CLOUD_RESOURCES_ANNOTATION = "hypershift.openshift.io/cleanup-cloud-resources"
 DELETE_ORDER: tuple[ApiResource, ...] = (
     NODE_POOLS, HOSTED_CLUSTERS, *reversed(HCP_NAMESPACE_ORDER))
 
@@ -36,7 +46,43 @@ def _labelled(api: ManagementClusterApi, state: MigrationState,
     return found
 
 
+def freeze_restored_cluster(api: ManagementClusterApi, state: MigrationState) -> int:
+    """Stop everything that would act on the restored cluster's deletion; returns how many
+    workloads were scaled down.
+
+    By now the destination's operator may run the control plane, CAPI and CAPA in the HCP
+    namespace. Deleting the HC or its AWSMachines under running controllers is not neutral:
+    with `cleanup-cloud-resources` HyperShift deletes the cluster's load balancers and volumes,
+    and CAPA terminates the EC2 instances behind the AWSMachines; both belong to the cluster
+    the source is about to resume. So: HC and NodePools paused and the cleanup annotation
+    removed (HC and HCP), then every controller in the HCP namespace scaled to 0, and only
+    then any delete. Only objects with this migration's label are touched; the HCP namespace's
+    workloads only when the control plane there is this migration's (its HC or HCP is).
+    """
+    ref, selector = state.request.destination_ref, migration_selector(state.migration_id)
+    ours_running = False
+    for kind in (HOSTED_CLUSTERS, NODE_POOLS):
+        for obj in api.list_objects(kind, ref.namespace, selector):
+            ours_running |= kind == HOSTED_CLUSTERS
+            api.merge_patch_object(kind, ref.namespace, obj["metadata"]["name"], {
+                "spec": {"pausedUntil": "true"}, **_without_cleanup_annotation(obj)})
+    for hcp in api.list_objects(HOSTED_CONTROL_PLANES, ref.hcp_namespace, selector):
+        ours_running = True
+        if _without_cleanup_annotation(hcp):
+            api.merge_patch_object(HOSTED_CONTROL_PLANES, ref.hcp_namespace,
+                                   hcp["metadata"]["name"], _without_cleanup_annotation(hcp))
+    return scale_workloads_to_zero(api, ref.hcp_namespace) if ours_running else 0
+
+
+def _without_cleanup_annotation(obj: dict) -> dict:
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    if CLEANUP_CLOUD_RESOURCES_ANNOTATION not in annotations:
+        return {}
+    return {"metadata": {"annotations": {CLEANUP_CLOUD_RESOURCES_ANNOTATION: None}}}
+
+
 def compensate_destination(api: ManagementClusterApi, state: MigrationState) -> dict:
+    frozen = freeze_restored_cluster(api, state)
     deleted: dict[str, int] = {}
     for kind, namespace, obj in _labelled(api, state):
         if delete_unblocked(api, kind, namespace, obj["metadata"]["name"]):
@@ -47,4 +93,4 @@ def compensate_destination(api: ManagementClusterApi, state: MigrationState) -> 
         raise DestinationCleanupPending(
             f"{len(left)} objects of this migration still terminating on "
             f"{state.request.destination}: {', '.join(names[:10])}")
-    return {"deleted": deleted}
+    return {"scaled_to_zero": frozen, "deleted": deleted}

@@ -1,11 +1,12 @@
-"""Deleting an object that finalizers may hold: ask for deletion first (from then on nobody can
-add a finalizer), then remove the finalizers that are left, so it goes at once."""
+"""Deleting a hosted cluster's objects safely: first stop the controllers that would act on the
+deletion (scale_workloads_to_zero), then ask for deletion (from then on nobody can add a
+finalizer) and remove the finalizers that are left, so each object goes at once."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hcp_dr.models.kinds import ApiResource
+from hcp_dr.models.kinds import DEPLOYMENTS, STATEFULSETS, ApiResource
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -21,3 +22,17 @@ def delete_unblocked(api: ManagementClusterApi, kind: ApiResource, namespace: st
     if current is not None and current["metadata"].get("finalizers"):
         api.merge_patch_object(kind, namespace, name, {"metadata": {"finalizers": None}})
     return True
+
+
+def scale_workloads_to_zero(api: ManagementClusterApi, namespace: str) -> int:
+    """Every deployment and statefulset of `namespace` to 0 replicas; returns how many changed.
+    In an HCP namespace these are the control plane and the CAPI/CAPA controllers: stopped,
+    they cannot act on a deletion (terminate instances, delete cloud resources)."""
+    scaled = 0
+    for kind in (DEPLOYMENTS, STATEFULSETS):
+        for workload in api.list_objects(kind, namespace):
+            if int((workload.get("spec") or {}).get("replicas") or 0) != 0:
+                api.merge_patch_object(kind, namespace, workload["metadata"]["name"],
+                                       {"spec": {"replicas": 0}})
+                scaled += 1
+    return scaled

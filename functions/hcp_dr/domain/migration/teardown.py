@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.cluster_objects import hosted_cluster_secrets
-from hcp_dr.domain.migration.deletion import delete_unblocked
+from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
 from hcp_dr.domain.migration.identity import (
     OPERATOR_DEPLOYMENT,
     OPERATOR_NAMESPACE,
@@ -28,7 +28,6 @@ from hcp_dr.models.kinds import (
     NAMESPACES,
     NODE_POOLS,
     SECRETS,
-    STATEFULSETS,
     ApiResource,
 )
 from hcp_dr.models.migration import MigrationState
@@ -78,17 +77,6 @@ def restore_source_operator(api: ManagementClusterApi) -> int | None:
     return recorded
 
 
-def _scale_workloads_down(api: ManagementClusterApi, namespace: str) -> int:
-    scaled = 0
-    for kind in (DEPLOYMENTS, STATEFULSETS):
-        for workload in api.list_objects(kind, namespace):
-            if int((workload.get("spec") or {}).get("replicas") or 0) != 0:
-                api.merge_patch_object(kind, namespace, workload["metadata"]["name"],
-                                       {"spec": {"replicas": 0}})
-                scaled += 1
-    return scaled
-
-
 def _finalize_and_delete(api: ManagementClusterApi, kind: ApiResource,
                          namespace: str, obj: dict) -> None:
     delete_unblocked(api, kind, namespace, obj["metadata"]["name"])
@@ -107,7 +95,7 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     ref = state.request.source_ref
     operator_replicas = scale_operator_down(api)
     hcp_namespace = ref.hcp_namespace
-    scaled = _scale_workloads_down(api, hcp_namespace)
+    scaled = scale_workloads_to_zero(api, hcp_namespace)
     deleted: dict[str, int] = {}
     nodepools = nodepools_of(api, ref.namespace, ref.name)
     for nodepool in nodepools:
