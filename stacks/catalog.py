@@ -223,7 +223,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "Create the hosted cluster on the destination in the guide's order, etcd restored "
         "from a presigned snapshot URL",
         uses_kubernetes=True, timeout_seconds=300,
-        grants=_KUBE | {BUCKET_READ, KMS_USE, RESTORE_URL_SIGNER_READ},
+        grants=_KUBE | {BUCKET_READ, KMS_USE, RESTORE_URL_SIGNER_READ,
+                        MIGRATION_RECORDS_WRITE},
     ),
     LambdaFunctionSpec(
         "AwaitHostedClusterReady", "hcp_dr.handlers.await_hosted_cluster_ready.handler",
@@ -247,8 +248,10 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     ),
     LambdaFunctionSpec(
         "CompensateDestination", "hcp_dr.handlers.compensate_destination.handler",
-        "Compensation: delete from the destination what this migration created (by label)",
-        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE,
+        "Compensation: stop, then delete, on the destination what this migration created "
+        "(by label)",
+        uses_kubernetes=True, timeout_seconds=300,
+        grants=_KUBE | {MIGRATION_RECORDS_READ, KMS_USE},
     ),
     LambdaFunctionSpec(
         "WriteMigrationReport", "hcp_dr.handlers.write_migration_report.handler",

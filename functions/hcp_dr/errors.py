@@ -172,6 +172,12 @@ class DestinationCleanupPending(TransientError):
     """Objects this migration created on the destination are still being deleted."""
 
 
+class DestinationMayStillRun(TransientError):
+    """The destination could not be reached (or refused) while its restored control plane was
+    to be stopped, after the hosted cluster had been created there: resuming the source could
+    put two control planes on one cluster, so the compensation holds the source paused."""
+
+
 class SourceTeardownPending(TransientError):
     """Source objects of the migrated HC are still terminating."""
 

@@ -184,6 +184,9 @@ class FakeBucket:
     def get_json(self, key: str) -> Any | None:
         return copy.deepcopy(self.documents.get(key))
 
+    def head(self, key: str) -> dict | None:
+        return {"ContentLength": 1} if key in self.documents else None
+
 
 class FakeZones:
     def __init__(self, zones: dict[str, str] | None = None) -> None:

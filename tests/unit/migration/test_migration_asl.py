@@ -83,6 +83,16 @@ def test_failures_after_the_restore_clean_the_destination(stage: str):
     assert "CompensateDestination" in _walk(STATES[stage]["Catch"][-1]["Next"], stop=set())
 
 
+def test_a_destination_that_may_still_run_the_cluster_holds_the_source_paused():
+    catch = STATES["CompensateDestination"]["Catch"]
+    assert catch[0]["ErrorEquals"] == ["DestinationMayStillRun"]
+    assert catch[0]["ResultPath"] == "$.compensation_error"  # what standing.py reads
+    after = _walk(catch[0]["Next"], stop=set())
+    assert {"ReleaseLocksAfterFailure", "RecordFailure", "MigrationFailed"} <= after
+    assert not after & {"ResumeSource", "RecreateSourceRoutes", "TeardownSource"}
+    assert "ResumeSource" in _walk(catch[-1]["Next"], stop=set())  # any other failure
+
+
 def test_failures_before_the_pause_only_release_the_locks():
     for stage in ("AcquireLocks", "MarkSourceCluster"):
         assert STATES[stage]["Catch"][0]["Next"] == "ReleaseLocksAfterFailure"

@@ -6,7 +6,11 @@ import pytest
 
 from hcp_dr.domain.migration.compensation import compensate_destination
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
-from hcp_dr.errors import DestinationCleanupPending
+from hcp_dr.errors import (
+    DestinationCleanupPending,
+    DestinationMayStillRun,
+    KubernetesApiUnavailable,
+)
 from hcp_dr.models.kinds import (
     CONFIG_MAPS,
     DEPLOYMENTS,
@@ -17,6 +21,7 @@ from hcp_dr.models.kinds import (
     SECRETS,
     STATEFULSETS,
 )
+from tests.unit.migration.fakes import FakeBucket
 from tests.unit.migration.world import (
     HCP_NS,
     MIGRATION_ID,
@@ -27,6 +32,7 @@ from tests.unit.migration.world import (
 )
 
 OURS = {MIGRATION_LABEL: MIGRATION_ID}
+NOTHING_DONE = {"scaled_to_zero": 0, "deleted": {}}
 
 
 def _world():
@@ -51,7 +57,7 @@ def _world():
 
 def test_only_labelled_objects_and_namespaces_are_deleted():
     kube = _world()
-    result = compensate_destination(kube, preflighted())
+    result = compensate_destination(kube, FakeBucket(), preflighted())
     assert kube.names(SECRETS, NS) == ["other-migration", "someone-elses"]
     assert kube.names(CONFIG_MAPS, NS) == ["kube-root-ca.crt"]
     assert kube.get_object(NAMESPACES, None, NS) is not None
@@ -66,7 +72,7 @@ def test_only_labelled_objects_and_namespaces_are_deleted():
 
 def test_no_write_touches_a_foreign_object():
     kube = _world()
-    compensate_destination(kube, preflighted())
+    compensate_destination(kube, FakeBucket(), preflighted())
     touched = {(plural, name) for _, plural, _, name in kube.writes}
     assert ("secrets", "someone-elses") not in touched
     assert ("secrets", "other-migration") not in touched
@@ -75,15 +81,15 @@ def test_no_write_touches_a_foreign_object():
 
 def test_rerun_is_a_no_op():
     kube = _world()
-    compensate_destination(kube, preflighted())
+    compensate_destination(kube, FakeBucket(), preflighted())
     writes = len(kube.writes)
-    assert compensate_destination(kube, preflighted()) == {"scaled_to_zero": 0, "deleted": {}}
+    assert compensate_destination(kube, FakeBucket(), preflighted()) == NOTHING_DONE
     assert len(kube.writes) == writes
 
 
 def test_nothing_created_nothing_deleted():
     kube = destination_cluster()
-    assert compensate_destination(kube, preflighted()) == {"scaled_to_zero": 0, "deleted": {}}
+    assert compensate_destination(kube, FakeBucket(), preflighted()) == NOTHING_DONE
     assert kube.writes == []
 
 
@@ -96,7 +102,7 @@ def test_deletion_still_in_progress_is_transient():
 
     kube.merge_patch_object = finalizers_stick  # type: ignore[method-assign]
     with pytest.raises(DestinationCleanupPending, match="hostedclusters"):
-        compensate_destination(kube, preflighted())
+        compensate_destination(kube, FakeBucket(), preflighted())
 
 
 CLEANUP = {"hypershift.openshift.io/cleanup-cloud-resources": "true"}
@@ -129,7 +135,7 @@ def test_the_restored_control_plane_is_stopped_before_anything_is_deleted():
         return original(kind, namespace, name, patch)
 
     kube.merge_patch_object = recording  # type: ignore[method-assign]
-    result = compensate_destination(kube, preflighted())
+    result = compensate_destination(kube, FakeBucket(), preflighted())
 
     assert result["scaled_to_zero"] == 4  # 3 deployments with replicas, the etcd statefulset
     verbs = [(verb, plural, name) for verb, plural, _, name in kube.writes]
@@ -154,5 +160,48 @@ def test_workloads_of_a_control_plane_that_is_not_ours_are_left_running():
     kube.put(NAMESPACES, None, {"metadata": {"name": HCP_NS}})
     kube.put(DEPLOYMENTS, HCP_NS, {"metadata": {"name": "kube-apiserver"},
                                    "spec": {"replicas": 3}})
-    assert compensate_destination(kube, preflighted()) == {"scaled_to_zero": 0, "deleted": {}}
+    assert compensate_destination(kube, FakeBucket(), preflighted()) == NOTHING_DONE
     assert kube.writes == []
+
+
+def _requested(bucket: FakeBucket) -> FakeBucket:
+    """The restore's record that the HC was created on the destination."""
+    state = preflighted()
+    hc = state.request.hosted_cluster
+    key = f"migrations/{hc.namespace}/{hc.name}/{state.migration_id}/"
+    bucket.put_json(key + "destination-hosted-cluster-requested.json", {"at": "now"})
+    return bucket
+
+
+def test_a_destination_that_cannot_be_stopped_after_the_hc_was_created_may_still_run_it():
+    kube = _world()
+    kube.unavailable = True
+    with pytest.raises(DestinationMayStillRun, match="KubernetesApiUnavailable"):
+        compensate_destination(kube, _requested(FakeBucket()), preflighted())
+
+
+def test_an_unreachable_destination_before_the_hc_was_created_is_only_transient():
+    """No HC was ever requested there, so no control plane can run: the source may resume,
+    and the compensation's own error is what the notice reports."""
+    kube = destination_cluster()
+    kube.unavailable = True
+    with pytest.raises(KubernetesApiUnavailable):
+        compensate_destination(kube, FakeBucket(), preflighted())
+
+
+def test_once_stopped_a_deletion_still_pending_is_no_reason_to_hold_the_source():
+    kube = _world()
+    _running_control_plane(kube)
+    original = kube.merge_patch_object
+
+    def finalizers_stick(kind, namespace, name, patch):
+        if "finalizers" in (patch.get("metadata") or {}):
+            return original(kind, namespace, name, {"metadata": {}})
+        return original(kind, namespace, name, patch)
+
+    kube.merge_patch_object = finalizers_stick  # type: ignore[method-assign]
+    with pytest.raises(DestinationCleanupPending):
+        compensate_destination(kube, _requested(FakeBucket()), preflighted())
+    stopped = {name for verb, plural, _, name in kube.writes
+               if plural in ("deployments", "statefulsets") and verb != "delete"}
+    assert stopped == {"kube-apiserver", "capi-provider", "control-plane-operator", "etcd"}

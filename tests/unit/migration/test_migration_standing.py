@@ -102,3 +102,14 @@ def test_subjects_fit_sns():
     for trail in ({}, {"resume_error": _failed("X")}, {"operator": {}}):
         subject = _standing(**trail).subject
         assert len(subject) <= 100 and subject.isascii()
+
+
+def test_a_destination_that_may_still_run_the_cluster_is_a_decision_not_a_rollback():
+    standing = _standing(compensation_error=_failed("DestinationMayStillRun"))
+    assert standing.runs_on == "undetermined"
+    (action,) = standing.manual_actions
+    assert action.startswith(f"Decide where {NS}/{NAME} runs")
+    assert "guide step 9" in action and f"{HCP_NS}" in action
+    assert f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}" in action
+    assert "keeps running" not in standing.summary
+    assert "held paused on mc-a; mc-b may be running it" in standing.summary

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
-from hcp_dr.domain.migration.identity import migration_selector
+from hcp_dr.domain.migration.identity import location_of, migration_selector
 from hcp_dr.domain.migration.restore_plan import HCP_NAMESPACE_ORDER
-from hcp_dr.errors import DestinationCleanupPending
+from hcp_dr.errors import DestinationCleanupPending, DestinationMayStillRun, HcpDrError
 from hcp_dr.models.kinds import (
     HOSTED_CLUSTERS,
     HOSTED_CONTROL_PLANES,
@@ -26,6 +26,7 @@ from hcp_dr.models.kinds import (
 from hcp_dr.models.migration import MigrationState
 
 if TYPE_CHECKING:
+    from hcp_dr.adapters.backup_bucket import BackupBucket
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 # Set on HCs by the HyperShift CLI by default: on deletion the operator removes the cluster's
@@ -81,8 +82,21 @@ def _without_cleanup_annotation(obj: dict) -> dict:
     return {"metadata": {"annotations": {CLEANUP_CLOUD_RESOURCES_ANNOTATION: None}}}
 
 
-def compensate_destination(api: ManagementClusterApi, state: MigrationState) -> dict:
-    frozen = freeze_restored_cluster(api, state)
+def compensate_destination(api: ManagementClusterApi, bucket: BackupBucket,
+                           state: MigrationState) -> dict:
+    """Stop, then delete, what this migration created on the destination. If it cannot even
+    be stopped once the HC was requested there (the restore's record), a control plane may
+    run there: DestinationMayStillRun, and the state machine holds the source paused rather
+    than resume a second control plane for the same cluster."""
+    try:
+        frozen = freeze_restored_cluster(api, state)
+    except HcpDrError as exc:
+        key = location_of(state).destination_hc_requested_key
+        if bucket.head(key) is not None:
+            raise DestinationMayStillRun(
+                f"could not stop the hosted cluster restored on {state.request.destination} "
+                f"({type(exc).__name__}) after it had been created there") from exc
+        raise
     deleted: dict[str, int] = {}
     for kind, namespace, obj in _labelled(api, state):
         if delete_unblocked(api, kind, namespace, obj["metadata"]["name"]):

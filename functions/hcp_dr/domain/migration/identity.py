@@ -7,6 +7,10 @@ and the compensation agree on them without carrying anything but the id in the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hcp_dr.models.migration import MigrationState
 
 # Every object and namespace a migration creates on the destination carries this label; the
 # compensation deletes by it and nothing else.
@@ -51,3 +55,14 @@ class MigrationLocation:
     @property
     def report_key(self) -> str:
         return f"{self.prefix}report.json"
+
+    @property
+    def destination_hc_requested_key(self) -> str:
+        """Written just before the HC is created on the destination: from then on a control
+        plane may run there, which the compensation must know even when it cannot look."""
+        return f"{self.prefix}destination-hosted-cluster-requested.json"
+
+
+def location_of(state: MigrationState) -> MigrationLocation:
+    hc = state.request.hosted_cluster
+    return MigrationLocation(hc.namespace, hc.name, state.migration_id)

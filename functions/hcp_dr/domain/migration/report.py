@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.adapters.dns_zones import DnsZones
 from hcp_dr.domain.migration.guest import GuestConnector
-from hcp_dr.domain.migration.identity import OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE
+from hcp_dr.domain.migration.identity import OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, location_of
 from hcp_dr.domain.migration.readiness import hosted_cluster_state
-from hcp_dr.domain.migration.routes import dns_targets, location_of, source_dns_targets
+from hcp_dr.domain.migration.routes import dns_targets, source_dns_targets
 from hcp_dr.domain.migration.teardown import recorded_operator_replicas, remaining_on_source
 from hcp_dr.errors import HostedClusterNotFound, KubernetesApiUnavailable
 from hcp_dr.models.kinds import DEPLOYMENTS

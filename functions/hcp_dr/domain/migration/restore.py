@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.backup_layout import BackupLocation
-from hcp_dr.domain.migration.identity import created_by
+from hcp_dr.domain.migration.identity import created_by, location_of
 from hcp_dr.domain.migration.restore_plan import PlannedCreate, restore_plan
 from hcp_dr.domain.migration.restore_url import UrlSigner, build_restore_url
 from hcp_dr.errors import (
@@ -100,6 +100,10 @@ def restore_on_destination(api: ManagementClusterApi, bucket: BackupBucket, sign
     created = existing = 0
     by_kind: dict[str, int] = {}
     for planned in plan:
+        if planned.kind == HOSTED_CLUSTERS:
+            bucket.put_json(location_of(state).destination_hc_requested_key, {
+                "migration_id": state.migration_id, "destination": ref.management_cluster,
+                "requested_at": now.isoformat()})
         if _ensure(api, planned, state.migration_id, allowed):
             created += 1
         else:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.adapters.dns_zones import DnsZones
 from hcp_dr.domain.cluster_objects import without_status
-from hcp_dr.domain.migration.identity import MigrationLocation
+from hcp_dr.domain.migration.identity import location_of
 from hcp_dr.domain.migration.restore_plan import SERVER_METADATA
 from hcp_dr.errors import MigrationStateIncomplete, ObjectAlreadyExists
 from hcp_dr.models.kinds import ROUTES
@@ -23,11 +23,6 @@ if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 ADDRESS_TYPES = ("CNAME", "A", "AAAA")
-
-
-def location_of(state: MigrationState) -> MigrationLocation:
-    hc = state.request.hosted_cluster
-    return MigrationLocation(hc.namespace, hc.name, state.migration_id)
 
 
 def recreatable(route: dict) -> dict:

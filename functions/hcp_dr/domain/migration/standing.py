@@ -28,7 +28,8 @@ from hcp_dr.models.migration_run import (
     StageFailure,
 )
 
-RunsOn = Literal["source", "destination", "paused-on-source"]
+RunsOn = Literal["source", "destination", "paused-on-source", "undetermined"]
+HELD = "DestinationMayStillRun"  # CompensateDestination's error when the source is held paused
 SUBJECT_PREFIX = "hcp-dr migration failed"
 
 
@@ -67,12 +68,35 @@ class _Names:
         return MigrationLocation(hc.namespace, hc.name, self.migration_id)
 
 
+def _held(trail: CompensationTrail) -> bool:
+    return trail.compensation_error is not None and trail.compensation_error.Error == HELD
+
+
 def _runs_on(trail: CompensationTrail) -> RunsOn:
     if trail.operator is not None or trail.operator_error is not None:
         return "destination"  # only the teardown's failure path and its success path get here
+    if _held(trail):
+        return "undetermined"
     if trail.resume_error is not None:
         return "paused-on-source"
     return "source"
+
+
+def _held_paused(names: _Names) -> str:
+    request, hc = names.request, names.hosted_cluster
+    return (
+        f"Decide where {hc} runs: the destination {request.destination} could not be reached "
+        f"to stop the control plane restored there after its HostedCluster had been created, "
+        f"so the source {request.source} was left paused (its Routes deleted) rather than run "
+        f"a second control plane for the same cluster. If {request.destination} serves the "
+        f"hosted cluster (HostedCluster {hc} Available, nodes Ready), finish the migration by "
+        f"hand: tear the source down (guide step 9). Otherwise, on {request.destination} pause "
+        f"the HostedCluster, scale the workloads of {names.hcp_namespace} to 0 and delete what "
+        f"is labelled {MIGRATION_LABEL}={names.migration_id}; then on {request.source} "
+        f"recreate the Routes from {names.location.prefix}routes/, scale the deployments of "
+        f"{names.hcp_namespace} to the counts in the HostedCluster's annotation "
+        f"{QUIESCE_ANNOTATION} and restore spec.pausedUntil of the HostedCluster and of the "
+        f"NodePools annotated {PAUSED_BY_ANNOTATION}.")
 
 
 def _after_teardown_began(names: _Names, trail: CompensationTrail,
@@ -98,6 +122,8 @@ def _after_teardown_began(names: _Names, trail: CompensationTrail,
 
 def _before_teardown(names: _Names, trail: CompensationTrail) -> list[str]:
     request, actions = names.request, []
+    if _held(trail):
+        return [_held_paused(names)]
     if trail.resume_error is not None:
         actions.append(
             f"Bring {names.hosted_cluster} back up on {request.source}: ResumeSource failed "
@@ -130,6 +156,9 @@ def _where(runs_on: RunsOn, request: MigrationRequest) -> str:
         return f"runs on {request.destination}"
     if runs_on == "paused-on-source":
         return f"may NOT be running: it can still be paused on {request.source}"
+    if runs_on == "undetermined":
+        return (f"is held paused on {request.source}; {request.destination} may be running "
+                f"it")
     return f"keeps running on {request.source}"
 
 
