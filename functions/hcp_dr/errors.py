@@ -131,6 +131,12 @@ class EtcdNotRestorable(PermanentError):
     restored from `restoreSnapshotURL`."""
 
 
+class LeftoverPauseRecord(PermanentError):
+    """The HC or a NodePool still carries the pause record of another backup or migration, one
+    that never finished resuming: its writers may still be at 0 and its counts are not ours to
+    restore. A person checks the cluster and removes the annotation."""
+
+
 class HostedClusterBeingDeleted(PermanentError):
     """The source HostedCluster already has a deletionTimestamp."""
 

@@ -55,7 +55,8 @@ def _actions(request: BackupRequest, backup_id: str, error: FailureInfo,
             f"{', '.join(ETCD_WRITERS)} in {ref.hcp_namespace} may still be at 0 replicas "
             f"and the HostedCluster paused. Scale them to the counts in the HostedCluster's "
             f"annotation {QUIESCE_ANNOTATION}, restore its spec.pausedUntil from the same "
-            f"annotation, then remove the annotation.")
+            f"annotation, then remove the annotation (until then quiesced backups and "
+            f"migrations refuse to pause it: LeftoverPauseRecord).")
     if trail.cleanup_error is not None:
         pod = f"etcd pod {trail.snapshot.pod}" if trail.snapshot else "etcd pods"
         actions.append(

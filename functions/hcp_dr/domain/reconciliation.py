@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from hcp_dr.errors import HostedClusterNotFound, KubernetesRequestRejected
+from hcp_dr.errors import (
+    HostedClusterNotFound,
+    KubernetesRequestRejected,
+    LeftoverPauseRecord,
+)
 from hcp_dr.models.backup_records import QuiesceRecord
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.kinds import HOSTED_CLUSTERS
@@ -44,16 +48,30 @@ def recorded_quiesce(hosted_cluster: dict) -> QuiesceRecord | None:
         ) from None
 
 
-def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef,
+def require_no_foreign_quiesce(hosted_cluster: dict, ref: HostedClusterRef, owner: str) -> None:
+    """Refuse to act over another run's record: LeftoverPauseRecord."""
+    record = recorded_quiesce(hosted_cluster)
+    if record is not None and record.owner != owner:
+        raise LeftoverPauseRecord(
+            f"HostedCluster {ref.key} on {ref.management_cluster} carries {QUIESCE_ANNOTATION} "
+            f"of {record.owner or 'an earlier run'}, which never finished resuming it: check "
+            f"that its etcd writers run and spec.pausedUntil is as intended, then remove the "
+            f"annotation")
+
+
+def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner: str,
                          deployments: tuple[str, ...] = ETCD_WRITERS) -> QuiesceRecord:
-    """Pause the HC and scale `deployments` in its HCP namespace to 0; safe to run twice."""
+    """Pause the HC and scale `deployments` in its HCP namespace to 0; safe to run twice (by
+    the same `owner`: the backup or migration id)."""
     hc = _hosted_cluster(api, ref)
+    require_no_foreign_quiesce(hc, ref, owner)
     record = recorded_quiesce(hc)
     if record is None:
         counts = {d: api.get_deployment_replicas(ref.hcp_namespace, d) for d in deployments}
         record = QuiesceRecord(
             paused_until_before=(hc.get("spec") or {}).get("pausedUntil"),
             replicas={d: n for d, n in counts.items() if n is not None},
+            owner=owner,
         )
         api.merge_patch_custom(HOSTED_CLUSTERS, ref.namespace, ref.name, {
             "metadata": {"annotations": {QUIESCE_ANNOTATION: record.model_dump_json()}},
@@ -64,18 +82,19 @@ def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef,
     return record
 
 
-def resume_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef,
+def resume_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner: str,
                           fallback: QuiesceRecord | None = None) -> QuiesceRecord | None:
     """Scale back to the recorded counts, then restore `pausedUntil`; safe to run twice.
 
     The annotation is the source of truth; `fallback` (from the execution state) covers an HC
-    whose annotation was lost. Returns None when there was nothing to resume.
+    whose annotation was lost. Returns None when there was nothing to resume, or when the
+    record is another run's (`owner` differs): that one is left for a person to settle.
     """
     hc = api.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
     if hc is None:
         return None
     record = recorded_quiesce(hc) or fallback
-    if record is None:
+    if record is None or record.owner != owner:
         return None
     for deployment, replicas in record.replicas.items():
         if api.get_deployment_replicas(ref.hcp_namespace, deployment) is not None:

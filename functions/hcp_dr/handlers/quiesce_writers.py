@@ -12,6 +12,6 @@ from hcp_dr.observability import logger
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     state = backup_state(event)
-    record = pause_reconciliation(cluster_api(state), state.request.ref)
+    record = pause_reconciliation(cluster_api(state), state.request.ref, state.backup.backup_id)
     logger.info("etcd writers scaled to zero", extra={"previous_replicas": record.replicas})
     return record.model_dump(mode="json")

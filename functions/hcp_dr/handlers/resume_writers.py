@@ -12,7 +12,8 @@ from hcp_dr.observability import logger
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     state = backup_state(event)
-    record = resume_reconciliation(cluster_api(state), state.request.ref, state.quiesce)
+    record = resume_reconciliation(cluster_api(state), state.request.ref, state.backup.backup_id,
+                                   state.quiesce)
     restored = record.replicas if record else {}
     logger.info("etcd writers restored", extra={"replicas": restored})
     return {"restored_replicas": restored}

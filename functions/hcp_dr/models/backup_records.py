@@ -16,6 +16,9 @@ class QuiesceRecord(BaseModel):
 
     paused_until_before: str | None
     replicas: dict[str, int]
+    # The backup or migration id that wrote it: a record of another run (one that never
+    # finished resuming) is not ours to act on.
+    owner: str | None = None
 
 
 class SnapshotRecord(BaseModel):

@@ -17,7 +17,7 @@ from hcp_dr.domain.migration.teardown import (
     teardown_source,
 )
 from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
-from hcp_dr.errors import SourceTeardownPending
+from hcp_dr.errors import LeftoverPauseRecord, SourceTeardownPending
 from hcp_dr.models.kinds import (
     DEPLOYMENTS,
     HOSTED_CLUSTERS,
@@ -83,6 +83,48 @@ def test_pause_records_counts_before_scaling_and_resume_restores_them():
     assert "pausedUntil" not in pools[f"{NAME}-workers"]["spec"]
     assert all(PAUSED_BY_ANNOTATION not in (np["metadata"].get("annotations") or {})
                for np in pools.values())
+
+
+def _leftover_quiesce(kube, owner: str | None) -> None:
+    hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
+    record = {"paused_until_before": None, "replicas": {"kube-apiserver": 3}}
+    if owner is not None:
+        record["owner"] = owner
+    hc["metadata"].setdefault("annotations", {})[QUIESCE_ANNOTATION] = json.dumps(record)
+    kube.put(HOSTED_CLUSTERS, NS, hc)
+
+
+@pytest.mark.parametrize("owner", ["20250101T000000Z-ffffffff", None])
+def test_another_runs_leftover_quiesce_record_refuses_the_pause_before_any_change(owner):
+    kube = source_cluster()
+    _leftover_quiesce(kube, owner)
+    with pytest.raises(LeftoverPauseRecord, match=QUIESCE_ANNOTATION):
+        pause_hosted_cluster(kube, preflighted(), NOW)
+    assert kube.writes == []
+    # ... and the compensation that follows leaves that record alone: not ours to restore.
+    assert resume_source(kube, preflighted()) == {"restored_replicas": {}, "nodepools": []}
+    assert kube.writes == []
+
+
+def test_a_nodepool_paused_by_another_migration_refuses_the_pause_before_any_change():
+    kube = source_cluster()
+    np = kube.list_objects(NODE_POOLS, NS)[0]
+    np["metadata"].setdefault("annotations", {})[PAUSED_BY_ANNOTATION] = json.dumps(
+        {"migration": "20250101T000000Z-ffffffff", "paused_until_before": None})
+    np["spec"]["pausedUntil"] = "true"
+    kube.put(NODE_POOLS, NS, np)
+    with pytest.raises(LeftoverPauseRecord, match=PAUSED_BY_ANNOTATION):
+        pause_hosted_cluster(kube, preflighted(), NOW)
+    assert kube.writes == []
+
+
+def test_our_own_record_lets_a_retried_pause_and_resume_go_through():
+    kube = source_cluster()
+    pause_hosted_cluster(kube, preflighted(), NOW)
+    pause_hosted_cluster(kube, preflighted(), NOW)  # the stage retried
+    assert resume_source(kube, preflighted())["restored_replicas"] == QUIESCED
+    hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
+    assert QUIESCE_ANNOTATION not in (hc["metadata"].get("annotations") or {})
 
 
 def test_resume_without_a_pause_changes_nothing():

@@ -13,8 +13,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.identity import PAUSED_BY_ANNOTATION
-from hcp_dr.domain.migration.preflight import nodepools_of
-from hcp_dr.domain.reconciliation import ETCD_WRITERS, pause_reconciliation, resume_reconciliation
+from hcp_dr.domain.migration.preflight import nodepools_of, source_hosted_cluster
+from hcp_dr.domain.reconciliation import (
+    ETCD_WRITERS,
+    pause_reconciliation,
+    require_no_foreign_quiesce,
+    resume_reconciliation,
+)
+from hcp_dr.errors import LeftoverPauseRecord
 from hcp_dr.models.backup_records import QuiesceRecord
 from hcp_dr.models.kinds import NODE_POOLS
 from hcp_dr.models.migration import MigrationState, PauseResult
@@ -37,6 +43,15 @@ def _paused_by(nodepool: dict) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
+def _require_not_paused_by_another(nodepool: dict, migration_id: str) -> None:
+    paused_by = _paused_by(nodepool)
+    if paused_by is not None and paused_by.get("migration") != migration_id:
+        raise LeftoverPauseRecord(
+            f"NodePool {nodepool['metadata']['name']} carries {PAUSED_BY_ANNOTATION} of "
+            f"{paused_by.get('migration') or 'an earlier run'}, which never finished resuming "
+            f"it: check its spec.pausedUntil, then remove the annotation")
+
+
 def _pause_nodepool(api: ManagementClusterApi, nodepool: dict, migration_id: str) -> None:
     meta = nodepool["metadata"]
     patch: dict = {"spec": {"pausedUntil": "true"}}
@@ -53,9 +68,13 @@ def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState,
                          now: datetime) -> PauseResult:
     ref = state.request.source_ref
     nodepools = nodepools_of(api, ref.namespace, ref.name)
+    # Another run's leftover records refuse the pause before anything changes.
+    require_no_foreign_quiesce(source_hosted_cluster(api, state), ref, state.migration_id)
+    for nodepool in nodepools:
+        _require_not_paused_by_another(nodepool, state.migration_id)
     for nodepool in nodepools:
         _pause_nodepool(api, nodepool, state.migration_id)
-    record = pause_reconciliation(api, ref, MIGRATION_QUIESCED)
+    record = pause_reconciliation(api, ref, state.migration_id, MIGRATION_QUIESCED)
     return PauseResult(replicas=record.replicas, paused_until_before=record.paused_until_before,
                        nodepools=sorted(np["metadata"]["name"] for np in nodepools),
                        paused_at=now)
@@ -68,8 +87,8 @@ def resume_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     fallback = None
     if state.pause is not None:
         fallback = QuiesceRecord(paused_until_before=state.pause.paused_until_before,
-                                 replicas=state.pause.replicas)
-    record = resume_reconciliation(api, ref, fallback)
+                                 replicas=state.pause.replicas, owner=state.migration_id)
+    record = resume_reconciliation(api, ref, state.migration_id, fallback)
     resumed = []
     for nodepool in nodepools_of(api, ref.namespace, ref.name):
         paused_by = _paused_by(nodepool)

@@ -96,7 +96,7 @@ def _held_paused(names: _Names) -> str:
         f"recreate the Routes from {names.location.prefix}routes/, scale the deployments of "
         f"{names.hcp_namespace} to the counts in the HostedCluster's annotation "
         f"{QUIESCE_ANNOTATION} and restore spec.pausedUntil of the HostedCluster and of the "
-        f"NodePools annotated {PAUSED_BY_ANNOTATION}.")
+        f"NodePools annotated {PAUSED_BY_ANNOTATION}, then remove those annotations.")
 
 
 def _after_teardown_began(names: _Names, trail: CompensationTrail,
@@ -131,7 +131,9 @@ def _before_teardown(names: _Names, trail: CompensationTrail) -> list[str]:
             f"and control-plane operator at 0 replicas (its API down). Scale the deployments "
             f"in {names.hcp_namespace} to the counts in the HostedCluster's annotation "
             f"{QUIESCE_ANNOTATION}, then restore spec.pausedUntil of the HostedCluster and of "
-            f"the NodePools annotated {PAUSED_BY_ANNOTATION} from those annotations.")
+            f"the NodePools annotated {PAUSED_BY_ANNOTATION} from those annotations, and "
+            f"remove the annotations (until then later backups and migrations refuse to pause "
+            f"it: LeftoverPauseRecord).")
     if trail.recreate_error is not None:
         actions.append(
             f"Recreate on {request.source} the Routes of {names.hcp_namespace} that are "
