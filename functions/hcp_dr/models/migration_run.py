@@ -88,6 +88,14 @@ class StageFailure(BaseModel):
     Cause: str | None = None
 
 
+class DestinationCleanup(BaseModel):
+    """CompensateDestination's result, as far as the failure notice needs it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kept_namespaces: list[str] = []
+
+
 class CompensationTrail(BaseModel):
     """What the failure path left in the execution state (`$`, passed whole to the outcome
     stage): the undo steps that failed (their Catch result paths) and whether the teardown
@@ -96,7 +104,8 @@ class CompensationTrail(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    compensation_error: StageFailure | None = None  # CompensateDestination
+    compensation: DestinationCleanup | None = None  # CompensateDestination
+    compensation_error: StageFailure | None = None
     dns_release_error: StageFailure | None = None  # AwaitDnsReleasedByDestination
     recreate_error: StageFailure | None = None  # RecreateSourceRoutes
     resume_error: StageFailure | None = None  # ResumeSource

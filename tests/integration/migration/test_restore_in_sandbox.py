@@ -138,4 +138,4 @@ def test_compensation_deletes_exactly_what_the_restore_created(
     assert destination.get(NAMESPACES, None, plan.namespace) is not None
     assert destination.get(CONFIGMAPS, plan.namespace, "kube-root-ca.crt") is not None
     again, error = invoke(sandbox, "CompensateDestination", migration_state)
-    assert error is None and again == {"scaled_to_zero": 0, "deleted": {}}
+    assert error is None and again == {"scaled_to_zero": 0, "deleted": {}, "kept_namespaces": []}

@@ -32,7 +32,7 @@ from tests.unit.migration.world import (
 )
 
 OURS = {MIGRATION_LABEL: MIGRATION_ID}
-NOTHING_DONE = {"scaled_to_zero": 0, "deleted": {}}
+NOTHING_DONE = {"scaled_to_zero": 0, "deleted": {}, "kept_namespaces": []}
 
 
 def _world():
@@ -205,3 +205,36 @@ def test_once_stopped_a_deletion_still_pending_is_no_reason_to_hold_the_source()
     stopped = {name for verb, plural, _, name in kube.writes
                if plural in ("deployments", "statefulsets") and verb != "delete"}
     assert stopped == {"kube-apiserver", "capi-provider", "control-plane-operator", "etcd"}
+
+
+def _created_hc_namespace():
+    """The restore created `clusters` (labelled) and put our HC in it; the operator added an
+    HC-owned secret; the listable kinds include HostedClusters."""
+    kube = destination_cluster()
+    kube.kinds.append(HOSTED_CLUSTERS)
+    kube.put(NAMESPACES, None, {"metadata": {"name": NS, "labels": dict(OURS)}})
+    kube.put(CONFIG_MAPS, NS, {"metadata": {"name": "kube-root-ca.crt"}})
+    kube.put(HOSTED_CLUSTERS, NS, {"metadata": {"name": NAME, "labels": OURS}, "spec": {}})
+    kube.put(SECRETS, NS, {"metadata": {"name": f"{NAME}-kubeadmin-password", "ownerReferences": [
+        {"kind": "HostedCluster", "name": NAME, "uid": "u"}]}})
+    return kube
+
+
+def test_a_namespace_we_created_that_others_now_use_is_released_not_deleted():
+    """During a long approval wait another team starts using `clusters`, which the restore had
+    created: our objects go, theirs and the namespace stay."""
+    kube = _created_hc_namespace()
+    kube.put(HOSTED_CLUSTERS, NS, {"metadata": {"name": "their-cluster"}, "spec": {}})
+    result = compensate_destination(kube, FakeBucket(), preflighted())
+    assert result["kept_namespaces"] == [NS]
+    labels = kube.get_object(NAMESPACES, None, NS)["metadata"].get("labels") or {}
+    assert MIGRATION_LABEL not in labels
+    assert kube.names(HOSTED_CLUSTERS, NS) == ["their-cluster"]
+    again = compensate_destination(kube, FakeBucket(), preflighted())
+    assert again["kept_namespaces"] == [NS] and again["deleted"] == {}
+
+
+def test_a_namespace_we_created_holding_only_ours_is_deleted():
+    kube = _created_hc_namespace()
+    result = compensate_destination(kube, FakeBucket(), preflighted())
+    assert result["kept_namespaces"] == [] and kube.get_object(NAMESPACES, None, NS) is None

@@ -113,3 +113,12 @@ def test_a_destination_that_may_still_run_the_cluster_is_a_decision_not_a_rollba
     assert f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}" in action
     assert "keeps running" not in standing.summary
     assert "held paused on mc-a; mc-b may be running it" in standing.summary
+
+
+def test_a_namespace_left_in_place_for_others_is_named_for_later_cleanup():
+    standing = _standing(compensation={"scaled_to_zero": 0, "deleted": {},
+                                       "kept_namespaces": [NS]})
+    assert standing.runs_on == "source"
+    (action,) = standing.manual_actions
+    assert f"Delete namespace {NS} on mc-b once nobody uses it" in action
+    assert "hcp-dr.openshift.io/released-by-migration" in action

@@ -13,7 +13,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
-from hcp_dr.domain.migration.identity import location_of, migration_selector
+from hcp_dr.domain.migration.destination_namespaces import (
+    NamespacedObject,
+    foreign_objects,
+    namespace_objects,
+)
+from hcp_dr.domain.migration.identity import (
+    MIGRATION_LABEL,
+    RELEASED_ANNOTATION,
+    created_by,
+    location_of,
+    migration_selector,
+)
 from hcp_dr.domain.migration.restore_plan import HCP_NAMESPACE_ORDER
 from hcp_dr.errors import DestinationCleanupPending, DestinationMayStillRun, HcpDrError
 from hcp_dr.models.kinds import (
@@ -82,6 +93,39 @@ def _without_cleanup_annotation(obj: dict) -> dict:
     return {"metadata": {"annotations": {CLEANUP_CLOUD_RESOURCES_ANNOTATION: None}}}
 
 
+def _ours_or_our_clusters(obj: NamespacedObject, migration_id: str) -> bool:
+    """In the HC namespace the operator adds objects owned by the HC or its NodePools (admin
+    kubeconfig, kubeadmin password): they go with them."""
+    owners = (obj.body.get("metadata") or {}).get("ownerReferences") or []
+    return created_by(obj.body, migration_id) or any(
+        o.get("kind") in ("HostedCluster", "NodePool") for o in owners)
+
+
+def keep_shared_namespace(api: ManagementClusterApi, state: MigrationState) -> list[str]:
+    """The HC namespace this migration created, if others have since put objects in it: it is
+    released (our label removed, a note of it left) instead of deleted with their objects.
+    A migration can wait hours for approval, and a namespace such as `clusters` is shared.
+    Returns the namespaces kept this way (also on a rerun)."""
+    ref, migration_id = state.request.destination_ref, state.migration_id
+    namespace = api.get_object(NAMESPACES, None, ref.namespace)
+    annotations = ((namespace or {}).get("metadata") or {}).get("annotations") or {}
+    if namespace is None:
+        return []
+    if annotations.get(RELEASED_ANNOTATION) == migration_id:
+        return [ref.namespace]
+    if not created_by(namespace, migration_id):
+        return []
+    objects = namespace_objects(api, ref.namespace, api.namespaced_kinds())
+    others = foreign_objects(
+        (o for o in objects if not _ours_or_our_clusters(o, migration_id)), migration_id)
+    if not others:
+        return []
+    api.merge_patch_object(NAMESPACES, None, ref.namespace, {"metadata": {
+        "labels": {MIGRATION_LABEL: None},
+        "annotations": {RELEASED_ANNOTATION: migration_id}}})
+    return [ref.namespace]
+
+
 def compensate_destination(api: ManagementClusterApi, bucket: BackupBucket,
                            state: MigrationState) -> dict:
     """Stop, then delete, what this migration created on the destination. If it cannot even
@@ -97,6 +141,7 @@ def compensate_destination(api: ManagementClusterApi, bucket: BackupBucket,
                 f"could not stop the hosted cluster restored on {state.request.destination} "
                 f"({type(exc).__name__}) after it had been created there") from exc
         raise
+    kept = keep_shared_namespace(api, state)
     deleted: dict[str, int] = {}
     for kind, namespace, obj in _labelled(api, state):
         if delete_unblocked(api, kind, namespace, obj["metadata"]["name"]):
@@ -107,4 +152,4 @@ def compensate_destination(api: ManagementClusterApi, bucket: BackupBucket,
         raise DestinationCleanupPending(
             f"{len(left)} objects of this migration still terminating on "
             f"{state.request.destination}: {', '.join(names[:10])}")
-    return {"scaled_to_zero": frozen, "deleted": deleted}
+    return {"scaled_to_zero": frozen, "deleted": deleted, "kept_namespaces": kept}

@@ -19,6 +19,8 @@ MIGRATION_LABEL = "hcp-dr.openshift.io/migration-id"
 PAUSED_BY_ANNOTATION = "hcp-dr.openshift.io/paused-by"
 # On the source `hypershift/operator` deployment: replicas before the teardown scaled it to 0.
 OPERATOR_REPLICAS_ANNOTATION = "hcp-dr.openshift.io/operator-replicas"
+# On a namespace a migration created but left in place because others now use it.
+RELEASED_ANNOTATION = "hcp-dr.openshift.io/released-by-migration"
 OPERATOR_NAMESPACE = "hypershift"
 OPERATOR_DEPLOYMENT = "operator"
 ROOT = "migrations"

@@ -19,6 +19,7 @@ from hcp_dr.domain.migration.identity import (
     OPERATOR_NAMESPACE,
     OPERATOR_REPLICAS_ANNOTATION,
     PAUSED_BY_ANNOTATION,
+    RELEASED_ANNOTATION,
     MigrationLocation,
 )
 from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
@@ -145,6 +146,13 @@ def _before_teardown(names: _Names, trail: CompensationTrail) -> list[str]:
             f"Check Route 53: records of the hosted cluster may still point at "
             f"{request.destination} (AwaitDnsReleasedByDestination failed with "
             f"{trail.dns_release_error.Error}).")
+    kept = trail.compensation.kept_namespaces if trail.compensation else []
+    if kept:
+        actions.append(
+            f"Delete namespace {', '.join(kept)} on {request.destination} once nobody uses it: "
+            f"this migration created it, but others have since put objects in it, so the "
+            f"compensation removed only its own objects and left it (annotation "
+            f"{RELEASED_ANNOTATION}).")
     if trail.compensation_error is not None:
         actions.append(
             f"Delete from {request.destination} what this migration created: objects and "
