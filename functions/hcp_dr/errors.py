@@ -99,6 +99,11 @@ class AwsServiceUnavailable(TransientError):
 
 
 # --- migration: preflight refusals (nothing was changed yet) ----------------------------------
+class AwsRequestRejected(PermanentError):
+    """An AWS API refused a request for a reason retrying does not change (access denied, a
+    missing resource, a validation error)."""
+
+
 class ForeignObjectsOnDestination(PermanentError):
     """The destination holds objects under the hosted cluster's names that this migration did
     not create: restoring there could overwrite or later delete someone else's data."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, ExternalDnsZoneNotFound
 
 _THROTTLING = {"Throttling", "ThrottlingException", "PriorRequestNotComplete",
                "ServiceUnavailable", "InternalError"}
@@ -36,18 +36,31 @@ class DnsZones:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _THROTTLING:
                 raise AwsServiceUnavailable(f"Route 53 {what}: {code}") from None
-            raise
+            if code == "NoSuchHostedZone":
+                raise ExternalDnsZoneNotFound(f"Route 53 {what}: {code}") from None
+            raise AwsRequestRejected(f"Route 53 {what}: {code}") from None
 
     def zone_for(self, hostname: str) -> str | None:
-        """The id of the most specific hosted zone whose name is a suffix of `hostname`."""
+        """The id of the most specific hosted zone whose name is a suffix of `hostname`. With
+        split-horizon DNS (a public and a private zone of that name) the public one: that is
+        where ExternalDNS publishes the API for the world, and waiting on the private one
+        would see nothing and call the names clean at once. Two candidates of one kind:
+        refused as ambiguous."""
         labels = hostname.rstrip(".").lower().split(".")
         for start in range(len(labels) - 1):
             candidate = ".".join(labels[start:]) + "."
             found = self._call("list zones", self._client.list_hosted_zones_by_name,
-                               DNSName=candidate, MaxItems="1")
-            zones = found.get("HostedZones") or []
-            if zones and zones[0]["Name"].lower() == candidate:
-                return _bare(zones[0]["Id"])
+                               DNSName=candidate, MaxItems="100")
+            named = [z for z in found.get("HostedZones") or []
+                     if z["Name"].lower() == candidate]
+            public = [z for z in named if not (z.get("Config") or {}).get("PrivateZone")]
+            chosen = public or named
+            if len(chosen) > 1:
+                raise ExternalDnsZoneNotFound(
+                    f"{len(chosen)} Route 53 hosted zones named {candidate} qualify: which "
+                    "one ExternalDNS writes is ambiguous")
+            if chosen:
+                return _bare(chosen[0]["Id"])
         return None
 
     def records(self, zone_id: str) -> list[DnsRecord]:

@@ -208,7 +208,11 @@ class FakeZones:
 
     def records(self, zone_id: str) -> list[DnsRecord]:
         self.lookups += 1
-        return list(self.records_by_zone.get(zone_id, []))
+        if zone_id not in self.records_by_zone:
+            from hcp_dr.errors import ExternalDnsZoneNotFound
+
+            raise ExternalDnsZoneNotFound(f"Route 53 list records: NoSuchHostedZone {zone_id}")
+        return list(self.records_by_zone[zone_id])
 
 
 class FakeWaits:

@@ -140,3 +140,28 @@ def test_the_token_stays_out_of_reprs():
     _, waits, _, watch = _setup()
     await_dns_cleanup(_request("secret-token"), waits, watch, NOW)
     assert "secret-token" not in repr(waits.pending())
+
+
+def _gone_zone_wait(waits, deadline: int) -> None:
+    waits.register(f"{EXECUTION}-gone", "source-routes-removed", "token-gone", ["Z0GONE"],
+                   HOSTNAMES, deadline)
+
+
+def test_a_wait_whose_zone_cannot_be_read_does_not_hold_up_the_others():
+    dns, waits, tasks, _ = _setup()
+    _gone_zone_wait(waits, NOW + 900)  # first in scan order
+    await_dns_cleanup(_request(), waits, DnsWatch(waits, dns, tasks), NOW)
+    _remove_all(dns)
+    counts = DnsWatch(waits, dns, tasks).check_all(NOW + 1)
+    assert counts == {"checked": 2, "clean": 1, "timed-out": 0, "pending": 0, "errors": 1}
+    assert [t for t, _ in tasks.succeeded] == ["token-1"]
+    assert [w.task_token for w in waits.pending()] == ["token-gone"]  # tried again next tick
+
+
+def test_past_its_deadline_a_wait_ends_even_if_its_zone_cannot_be_read():
+    dns, waits, tasks, _ = _setup()
+    _gone_zone_wait(waits, NOW + 60)
+    assert DnsWatch(waits, dns, tasks).check_all(NOW + 61)["timed-out"] == 1
+    (token, error, cause), = tasks.failed
+    assert (token, error) == ("token-gone", "DnsCleanupTimeout")
+    assert "ExternalDnsZoneNotFound" in cause and waits.pending() == []

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hcp_dr.adapters.dns_waits import DnsWait, DnsWaits
 from hcp_dr.adapters.dns_zones import DnsRecord, DnsZones
 from hcp_dr.adapters.task_results import TaskResults
+from hcp_dr.errors import HcpDrError
 
 Decision = Literal["clean", "timed-out", "pending"]
 DNS_CLEANUP_TIMEOUT = "DnsCleanupTimeout"  # the error name the ASL and the operator see
@@ -73,7 +74,18 @@ class DnsWatch:
         return self._records[zone_id]
 
     def check(self, wait: DnsWait, now: int) -> Decision:
-        records = [r for zone in wait.zone_ids for r in self._zone(zone)]
+        try:
+            records = [r for zone in wait.zone_ids for r in self._zone(zone)]
+        except HcpDrError as exc:
+            if now < wait.deadline:
+                raise
+            # Past its deadline a wait ends even if the zone cannot be read (deleted,
+            # access lost): otherwise its migration waits for the backstop.
+            self._tasks.fail(wait.task_token, DNS_CLEANUP_TIMEOUT,
+                             f"the Route 53 zone could not be read at the deadline "
+                             f"({type(exc).__name__})")
+            self._waits.forget(wait)
+            return "timed-out"
         left = records_left(records, wait.hostnames)
         decision = decide(left, wait.deadline, now)
         if decision == "clean":
@@ -89,10 +101,16 @@ class DnsWatch:
         return decision
 
     def check_all(self, now: int) -> dict[str, int]:
-        counts = {"checked": 0, "clean": 0, "timed-out": 0, "pending": 0}
+        """Every pending wait, each on its own: one whose zone cannot be read (throttled,
+        deleted) is counted under `errors` and retried on the next tick, and never keeps the
+        others from completing."""
+        counts = {"checked": 0, "clean": 0, "timed-out": 0, "pending": 0, "errors": 0}
         for wait in self._waits.pending():
             counts["checked"] += 1
-            counts[self.check(wait, now)] += 1
+            try:
+                counts[self.check(wait, now)] += 1
+            except HcpDrError:
+                counts["errors"] += 1
         return counts
 
 
