@@ -149,7 +149,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",
         "List the hosted clusters to back up on every registered management cluster",
-        uses_kubernetes=True, grants=_KUBE | {KUBECONFIG_LIST},
+        uses_kubernetes=True, timeout_seconds=120, grants=_KUBE | {KUBECONFIG_LIST},
     ),
     LambdaFunctionSpec(
         "SummarizeBackupFanout", "hcp_dr.handlers.summarize_backup_fanout.handler",

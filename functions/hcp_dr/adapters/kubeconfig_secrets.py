@@ -11,7 +11,12 @@ from typing import Any
 import yaml
 from botocore.exceptions import ClientError
 
-from hcp_dr.errors import AwsServiceUnavailable, KubeconfigInvalid, UnknownManagementCluster
+from hcp_dr.errors import (
+    AwsRequestRejected,
+    AwsServiceUnavailable,
+    KubeconfigInvalid,
+    UnknownManagementCluster,
+)
 
 _THROTTLING = {"ThrottlingException", "InternalServiceError", "ServiceUnavailable"}
 
@@ -40,7 +45,10 @@ class KubeconfigSecrets:
                 ) from None
             if code in _THROTTLING:
                 raise AwsServiceUnavailable(f"Secrets Manager: {code}") from None
-            raise
+            # AccessDenied, DecryptionFailure (a key the role may not use): named, and the
+            # secret's name only, never its value.
+            raise AwsRequestRejected(
+                f"Secrets Manager {code} for {self.secret_name(cluster_id)!r}") from None
         try:
             config = yaml.safe_load(text)
         except yaml.YAMLError:

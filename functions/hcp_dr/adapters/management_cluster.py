@@ -60,7 +60,14 @@ def api_client_from_kubeconfig(kubeconfig: dict[str, Any]) -> k8s.ApiClient:
     token is fixed, so the hook is kept only for credentials that do expire. Raises what
     `new_client_from_config_dict` raises; callers turn that into their own error.
     """
-    api_client = k8s_config.new_client_from_config_dict(kubeconfig)
+    configuration = k8s.Configuration()
+    # urllib3's default would retry a read that timed out three more times: against an API
+    # server that accepts connections and never answers, four read timeouts in a row. The
+    # state machines retry transient errors themselves; here only a refused or reset
+    # connection is tried once more.
+    configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, redirect=0)
+    api_client = k8s_config.new_client_from_config_dict(kubeconfig,
+                                                        client_configuration=configuration)
     if not _refreshing_user(kubeconfig):
         api_client.configuration.refresh_api_key_hook = None
     return api_client
@@ -139,16 +146,20 @@ class ManagementClusterApi:
 
     def list_custom(self, kind: ApiResource, namespace: str | None = None,
                     label_selector: str | None = None) -> list[dict]:
+        """The objects of a kind; [] where the kind is not served (its CRD not installed)."""
         kwargs = {"label_selector": label_selector} if label_selector else {}
-        with _api_call(f"list {kind.plural} in {namespace or 'all namespaces'}"):
-            if namespace is None:
-                found = self._custom.list_cluster_custom_object(
-                    kind.group, kind.version, kind.plural, **kwargs
-                )
-            else:
-                found = self._custom.list_namespaced_custom_object(
-                    kind.group, kind.version, namespace, kind.plural, **kwargs
-                )
+        try:
+            with _api_call(f"list {kind.plural} in {namespace or 'all namespaces'}"):
+                if namespace is None:
+                    found = self._custom.list_cluster_custom_object(
+                        kind.group, kind.version, kind.plural, **kwargs
+                    )
+                else:
+                    found = self._custom.list_namespaced_custom_object(
+                        kind.group, kind.version, namespace, kind.plural, **kwargs
+                    )
+        except ObjectNotFound:
+            return []
         return list(found.get("items", []))
 
     def merge_patch_custom(self, kind: ApiResource, namespace: str, name: str,

@@ -7,6 +7,7 @@ backups, and the unreachable one shows up in the summary and in its clusters' fr
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -18,6 +19,9 @@ from hcp_dr.models.kinds import HOSTED_CLUSTERS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.cluster_clients import ManagementClusters
+
+
+LISTING_CONCURRENCY = 16
 
 
 class FleetSelection(BaseModel):
@@ -35,24 +39,35 @@ class FleetTargets(BaseModel):
     unreachable: list[dict[str, str]]
 
 
+def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
+                        ) -> list[HostedClusterRef] | str:
+    """The HCs of one management cluster, or the name of the error that stopped the listing."""
+    try:
+        found = clusters.api(cluster_id).list_custom(HOSTED_CLUSTERS)
+    except HcpDrError as exc:
+        return type(exc).__name__
+    return [HostedClusterRef(management_cluster=cluster_id,
+                             namespace=hc["metadata"]["namespace"], name=hc["metadata"]["name"])
+            for hc in found]
+
+
 def backup_targets(clusters: ManagementClusters, selection: FleetSelection) -> FleetTargets:
+    """Every management cluster is listed at the same time, each on its own: one that
+    accepts connections and never answers costs one request timeout, not the others' turn."""
     if selection.hosted_clusters is not None:
         refs = selection.hosted_clusters
         return FleetTargets(targets=[_request(r, selection.consistency) for r in refs],
                             unreachable=[])
+    cluster_ids = selection.management_clusters or clusters.registered()
+    with ThreadPoolExecutor(max_workers=max(1, min(LISTING_CONCURRENCY, len(cluster_ids)))) as pool:
+        listings = list(pool.map(lambda c: _hosted_clusters_of(clusters, c), cluster_ids))
     targets: list[BackupRequest] = []
     unreachable: list[dict[str, str]] = []
-    for cluster_id in selection.management_clusters or clusters.registered():
-        try:
-            found = clusters.api(cluster_id).list_custom(HOSTED_CLUSTERS)
-        except HcpDrError as exc:
-            unreachable.append({"management_cluster": cluster_id, "error": type(exc).__name__})
-            continue
-        for hc in found:
-            ref = HostedClusterRef(management_cluster=cluster_id,
-                                   namespace=hc["metadata"]["namespace"],
-                                   name=hc["metadata"]["name"])
-            targets.append(_request(ref, selection.consistency))
+    for cluster_id, listing in zip(cluster_ids, listings, strict=True):
+        if isinstance(listing, str):
+            unreachable.append({"management_cluster": cluster_id, "error": listing})
+        else:
+            targets += [_request(ref, selection.consistency) for ref in listing]
     return FleetTargets(targets=targets, unreachable=unreachable)
 
 

@@ -43,3 +43,11 @@ def test_expiring_credentials_keep_the_refresh_hook(user):
     assert _refreshing_user(_kubeconfig(user))
     assert not _refreshing_user(_kubeconfig({"token": "t"}))
     assert not _refreshing_user({})  # nothing to refresh in an empty kubeconfig
+
+
+def test_a_read_that_timed_out_is_not_retried_by_urllib3():
+    """Against an API server that accepts and never answers, urllib3's default would retry
+    the read three more times; the state machines do the retrying, on their own clock."""
+    client = api_client_from_kubeconfig(_kubeconfig({"token": "sekret"}))
+    retries = client.rest_client.pool_manager.connection_pool_kw["retries"]
+    assert (retries.read, retries.connect, retries.total) == (0, 1, 1)

@@ -1,0 +1,68 @@
+"""The scheduled run's target list: one bad management cluster never costs the others."""
+
+from __future__ import annotations
+
+import threading
+
+from hcp_dr.domain.backup_fleet import FleetSelection, backup_targets
+from hcp_dr.errors import AwsRequestRejected, KubernetesApiUnavailable
+from hcp_dr.models.kinds import HOSTED_CLUSTERS
+
+
+class FakeApi:
+    def __init__(self, names: list[str], error: Exception | None = None) -> None:
+        self.names, self.error = names, error
+
+    def list_custom(self, kind, namespace=None, label_selector=None):
+        assert kind == HOSTED_CLUSTERS and namespace is None
+        if self.error is not None:
+            raise self.error
+        return [{"metadata": {"namespace": "clusters", "name": n}} for n in self.names]
+
+
+class FakeClusters:
+    def __init__(self, apis: dict[str, FakeApi | Exception]) -> None:
+        self.apis = apis
+        self.threads: set[int] = set()
+
+    def registered(self) -> list[str]:
+        return list(self.apis)
+
+    def api(self, cluster_id: str) -> FakeApi:
+        self.threads.add(threading.get_ident())
+        found = self.apis[cluster_id]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+def test_every_failure_is_reported_per_cluster_and_the_rest_are_listed():
+    clusters = FakeClusters({
+        "mc-a": FakeApi(["one", "two"]),
+        "mc-denied": AwsRequestRejected("Secrets Manager AccessDenied for 'hcp-dr/...'"),
+        "mc-down": FakeApi([], error=KubernetesApiUnavailable("list: HTTP 503")),
+        "mc-no-crd": FakeApi([]),  # the adapter answers [] where the CRD is not served
+        "mc-b": FakeApi(["three"]),
+    })
+    fleet = backup_targets(clusters, FleetSelection())
+    assert [(t.management_cluster, t.name) for t in fleet.targets] == [
+        ("mc-a", "one"), ("mc-a", "two"), ("mc-b", "three")]
+    assert fleet.unreachable == [
+        {"management_cluster": "mc-denied", "error": "AwsRequestRejected"},
+        {"management_cluster": "mc-down", "error": "KubernetesApiUnavailable"}]
+
+
+def test_management_clusters_are_listed_at_the_same_time_not_one_after_another():
+    """Each listing waits until all six are in progress: sequential listing could never get
+    there (the barrier breaks and the test fails), so no clock is needed."""
+    everyone = threading.Barrier(6, timeout=30)
+
+    class WaitingApi(FakeApi):
+        def list_custom(self, kind, namespace=None, label_selector=None):
+            everyone.wait()
+            return super().list_custom(kind, namespace, label_selector)
+
+    clusters = FakeClusters({f"mc-{i}": WaitingApi([f"hc-{i}"]) for i in range(6)})
+    fleet = backup_targets(clusters, FleetSelection())
+    assert sorted(t.name for t in fleet.targets) == [f"hc-{i}" for i in range(6)]
+    assert len(clusters.threads) == 6
