@@ -52,7 +52,7 @@ class HcpDrStack(Stack):
         self.monitoring = Monitoring(
             self, "Monitoring",
             config=self.config, topic=self.notifications.topic,
-            state_machines=self.workflows.by_name,
+            state_machines=self.workflows.by_name, event_driven=self.triggers.event_driven,
         )
 
         CfnOutput(self, "BackupBucketName", value=self.storage.bucket.bucket_name)

@@ -17,6 +17,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -92,6 +93,7 @@ class Monitoring(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *,
         config: StackConfig, topic: sns.ITopic, state_machines: dict[str, sfn.StateMachine],
+        event_driven: dict[str, lambda_.IFunction] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = cloudwatch_actions.SnsAction(topic)
@@ -128,6 +130,23 @@ class Monitoring(Construct):
                     evaluation_periods=1,
                     treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 ))
+
+        # A function a rule invokes (the alarm trigger, the DNS watcher) fails silently once
+        # EventBridge's retries are spent: an alarm trigger that cannot start a migration must
+        # page someone.
+        for name, function in (event_driven or {}).items():
+            self._add(cloudwatch.Alarm(
+                self, f"{name}Errors",
+                alarm_description=f"The {name} function failed (it is invoked by an "
+                                  "EventBridge rule, so no execution reports it).",
+                metric=function.metric_errors(period=FAILURE_PERIOD, statistic="Sum"),
+                threshold=1,
+                comparison_operator=(
+                    cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+                ),
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ))
 
         self.freshness_threshold_seconds = 2 * config.backup_interval_seconds
         for cluster in config.monitored_clusters:

@@ -23,6 +23,7 @@ from typing import Any
 from aws_cdk import Annotations, Duration, Stack, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -74,6 +75,10 @@ class MigrationTriggers(Construct):
         super().__init__(scope, construct_id)
         watch = functions.by_name[WATCH_DNS_FUNCTION]
         start = functions.by_name[START_FROM_ALARM_FUNCTION]
+        # Invoked by rules, not by a state machine: no execution fails when they do, so
+        # Monitoring alarms on their own errors.
+        self.event_driven: dict[str, lambda_.IFunction] = {
+            WATCH_DNS_FUNCTION: watch, START_FROM_ALARM_FUNCTION: start}
 
         # A Route 53 event or a poll only says "look at the zones again", and the next poll
         # does the same: an undeliverable one is dropped within minutes instead of being

@@ -473,6 +473,23 @@ def test_failure_alarms_and_every_alarm_notifies_the_topic(synth: Synth) -> None
     assert len(executions_failed) == len(catalog.STATE_MACHINES)
 
 
+def test_functions_invoked_by_rules_page_on_their_own_errors(synth: Synth) -> None:
+    """No execution fails when the alarm trigger or the DNS watcher does: their Lambda Errors
+    alarm on the topic, or an alarm that cannot start a migration goes unnoticed."""
+    functions = {k: v["Properties"] for k, v in synth.of_type("AWS::Lambda::Function").items()}
+    watched = {}
+    for properties in alarms(synth).values():
+        if properties.get("MetricName") == "Errors" and properties["Namespace"] == "AWS/Lambda":
+            [dimension] = properties["Dimensions"]
+            watched[ref(dimension["Value"])] = properties
+    names = {logical: functions[logical]["Description"] for logical in watched}
+    assert len(watched) == 2
+    assert any("alarm" in d.lower() for d in names.values())
+    assert any("DNS waits" in d for d in names.values())
+    for properties in watched.values():
+        assert properties["Threshold"] == 1 and properties["Statistic"] == "Sum"
+
+
 def test_failure_topic_is_encrypted_and_tls_only(synth: Synth) -> None:
     [topic_id] = synth.of_type("AWS::SNS::Topic")
     topic = synth.resources[topic_id]["Properties"]

@@ -44,3 +44,21 @@ class TriggerMarks:
                 raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
             raise
         return True
+
+    def release(self, hosted_cluster_key: str, execution_name: str) -> None:
+        """Give the claim up if `execution_name` still holds it (its start failed), so the
+        next ALARM is not refused as a duplicate of a migration that never began."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"trigger#{hosted_cluster_key}"}, "sk": {"S": _SORT_KEY}},
+                ConditionExpression="execution_name = :me",
+                ExpressionAttributeValues={":me": {"S": execution_name}},
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                return
+            if code in _THROTTLING:
+                raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
+            raise

@@ -12,7 +12,7 @@ from hcp_dr.domain.migration.alarm_trigger import (
     parse_policies,
     start_migration_from_alarm,
 )
-from hcp_dr.errors import MigrationPoliciesInvalid
+from hcp_dr.errors import AwsServiceUnavailable, MigrationPoliciesInvalid
 
 NOW = 1_800_000_000
 POLICIES = [
@@ -57,6 +57,10 @@ class Marks:
             return False
         self.items[key] = (name, now + ttl)
         return True
+
+    def release(self, key: str, name: str) -> None:
+        if self.items.get(key, ("", 0))[0] == name:
+            del self.items[key]
 
 
 @dataclass
@@ -151,10 +155,37 @@ def test_execution_name_is_deterministic_per_state_change():
 
 
 @pytest.mark.parametrize("documents", [
-    [{"alarm_name": "x"}],
+    [{"alarm_name": "source-mgmt-down"}],
     [{**POLICIES[0], "policy": "sometimes"}],
     [{**POLICIES[0], "destination": "source"}],
+    [POLICIES[0], {**POLICIES[0], "policy": "approval-required"}],  # two policies, one alarm
 ])
-def test_invalid_policies_are_refused(documents):
-    with pytest.raises(MigrationPoliciesInvalid):
+def test_an_invalid_policy_for_this_alarm_is_refused(documents):
+    with pytest.raises(MigrationPoliciesInvalid, match=r"\[\d\]"):
         _start(alarm(), documents=documents)
+
+
+def test_another_clusters_broken_policy_does_not_disable_this_one():
+    documents = [{"alarm_name": "typo-cluster", "policy": "sometimes"}, "not even a dict",
+                 POLICIES[0]]
+    result, _, executions = _start(alarm(), documents=documents)
+    assert result["started"] is True and len(executions.started) == 1
+
+
+def test_every_entry_is_checked_strictly_at_deploy_time():
+    with pytest.raises(MigrationPoliciesInvalid, match=r"\[0\]"):
+        parse_policies([{"alarm_name": "typo-cluster", "policy": "sometimes"}, POLICIES[0]])
+
+
+def test_a_start_that_failed_gives_the_claim_back_for_the_next_alarm():
+    class Refusing(Executions):
+        def start(self, name: str, payload: dict) -> bool:
+            raise AwsServiceUnavailable("Step Functions: ThrottlingException")
+
+    marks = Marks()
+    with pytest.raises(AwsServiceUnavailable):
+        _start(alarm(), marks=marks, executions=Refusing())
+    assert marks.items == {}
+    result, _, executions = _start(alarm(timestamp="2026-01-01T12:10:00.000+0000"),
+                                   marks=marks)
+    assert result["started"] is True and len(executions.started) == 1

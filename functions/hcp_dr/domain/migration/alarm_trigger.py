@@ -15,12 +15,12 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hcp_dr.adapters.migration_executions import MigrationExecutions
 from hcp_dr.adapters.migration_policies import MigrationPolicies
 from hcp_dr.adapters.trigger_marks import TriggerMarks
-from hcp_dr.errors import MigrationPoliciesInvalid
+from hcp_dr.errors import HcpDrError, MigrationPoliciesInvalid
 from hcp_dr.models.cluster import ManagementClusterId
 from hcp_dr.models.migration_run import HostedClusterName, MigrationRequest
 
@@ -72,22 +72,35 @@ class MigrationPolicy(BaseModel):
             approval="required" if self.policy == "approval-required" else "skip", **extra)
 
 
-_POLICIES = TypeAdapter(list[MigrationPolicy])
+def _entry(document: object, index: int) -> MigrationPolicy:
+    try:
+        policy = MigrationPolicy.model_validate(document)
+        policy.migration_input()
+    except ValidationError as exc:
+        where = "; ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        raise MigrationPoliciesInvalid(
+            f"invalid migration policy at [{index}]: {where}") from None
+    return policy
 
 
 def parse_policies(documents: list) -> list[MigrationPolicy]:
-    try:
-        policies = _POLICIES.validate_python(documents)
-        for policy in policies:
-            policy.migration_input()
-    except ValidationError as exc:
-        where = "; ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        raise MigrationPoliciesInvalid(f"invalid migration policies at {where}") from None
-    return policies
+    """Every entry, strictly: what `cdk synth` checks the configured document with, so a
+    deployment never ships an invalid entry."""
+    return [_entry(document, index) for index, document in enumerate(documents)]
 
 
-def policy_for(policies: list[MigrationPolicy], alarm_name: str) -> MigrationPolicy | None:
-    return next((p for p in policies if p.alarm_name == alarm_name), None)
+def policy_for(documents: list, alarm_name: str) -> MigrationPolicy | None:
+    """The policy of `alarm_name`, each entry validated on its own: a typo in one cluster's
+    entry must not disable every other cluster's automated DR. The alarm's own entry being
+    invalid (or several entries naming it) is MigrationPoliciesInvalid: fail loudly, since
+    that alarm's operators expect a migration."""
+    mine = [(i, d) for i, d in enumerate(documents)
+            if isinstance(d, dict) and d.get("alarm_name") == alarm_name]
+    if len(mine) > 1:
+        raise MigrationPoliciesInvalid(
+            f"{len(mine)} migration policies name alarm {alarm_name!r}: at "
+            f"{', '.join(f'[{i}]' for i, _ in mine)}")
+    return _entry(mine[0][1], mine[0][0]) if mine else None
 
 
 def execution_name(alarm: AlarmStateChange, policy: MigrationPolicy) -> str:
@@ -104,7 +117,7 @@ def start_migration_from_alarm(alarm: AlarmStateChange, policies: MigrationPolic
                                dedupe_seconds: int) -> dict:
     if alarm.detail.state.value != "ALARM":
         return {"started": False, "reason": "not-in-alarm"}
-    policy = policy_for(parse_policies(policies.load()), alarm.detail.alarmName)
+    policy = policy_for(policies.load(), alarm.detail.alarmName)
     if policy is None:
         return {"started": False, "reason": "no-policy"}
     key = policy.hosted_cluster.key
@@ -115,6 +128,10 @@ def start_migration_from_alarm(alarm: AlarmStateChange, policies: MigrationPolic
                 "execution_name": running[0]}
     if not marks.claim(key, name, alarm.detail.alarmName, now, dedupe_seconds):
         return {"started": False, "reason": "duplicate", "hosted_cluster": key}
-    started = executions.start(name, policy.migration_input().model_dump(mode="json"))
+    try:
+        started = executions.start(name, policy.migration_input().model_dump(mode="json"))
+    except HcpDrError:
+        marks.release(key, name)
+        raise
     return {"started": True, "new": started, "hosted_cluster": key, "execution_name": name,
             "approval": policy.migration_input().approval}
