@@ -31,6 +31,8 @@ class LambdaFunctionSpec:
     uses_kubernetes: bool = False
     timeout_seconds: int = 60
     memory_mb: int = 256
+    # At most this many concurrent invocations (None: the account's pool).
+    reserved_concurrency: int | None = None
     # Which stack resources the function may touch; the stack turns these into IAM grants.
     grants: frozenset[str] = field(default_factory=frozenset)
 
@@ -216,6 +218,10 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "WatchDnsCleanup", "hcp_dr.handlers.watch_dns_cleanup.handler",
         "On Route 53 change events and a fallback schedule, complete DNS waits whose records "
         "are gone",
+        # Every ChangeResourceRecordSets in the account wakes it, and each run lists zones:
+        # one at a time, so it never crowds ExternalDNS out of Route 53's shared 5 req/s
+        # (a throttled event waits in Lambda's async queue; it only says "look again").
+        reserved_concurrency=1,
         grants=frozenset({LOCK_TABLE, LOCK_TABLE_SCAN, DNS_READ, STATES_TASK}),
     ),
     LambdaFunctionSpec(

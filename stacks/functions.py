@@ -161,6 +161,7 @@ class Functions(Construct):
             role=role,
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
+            reserved_concurrent_executions=spec.reserved_concurrency,
             environment={**environment, **self._grant_environment(spec)},
             log_group=log_group,
         )

@@ -490,6 +490,14 @@ def test_functions_invoked_by_rules_page_on_their_own_errors(synth: Synth) -> No
         assert properties["Threshold"] == 1 and properties["Statistic"] == "Sum"
 
 
+def test_the_dns_watcher_runs_one_at_a_time_and_nothing_else_is_capped(synth: Synth) -> None:
+    capped = {v["Properties"]["Description"]: v["Properties"]["ReservedConcurrentExecutions"]
+              for v in synth.of_type("AWS::Lambda::Function").values()
+              if "ReservedConcurrentExecutions" in v["Properties"]}
+    assert list(capped.values()) == [1]
+    assert "DNS waits" in next(iter(capped))
+
+
 def test_failure_topic_is_encrypted_and_tls_only(synth: Synth) -> None:
     [topic_id] = synth.of_type("AWS::SNS::Topic")
     topic = synth.resources[topic_id]["Properties"]
