@@ -53,6 +53,9 @@ KUBECONFIG_LIST = "kubeconfig-secrets:list"  # find the registered management cl
 BUCKET_READ = "backup-bucket:read"
 BUCKET_WRITE = "backup-bucket:write"
 BUCKET_DELETE = "backup-bucket:delete"
+# HEAD of the snapshot object only: the upload stage confirms what S3 stored (size and the
+# SHA-256 it enforced) without any read of the backup set's other objects (keys, secrets).
+SNAPSHOT_CONFIRM = "backup-snapshots:confirm"
 LOCK_TABLE = "lock-table:read-write"
 KMS_USE = "backup-key:encrypt-decrypt"
 STATES_TASK = "states:send-task-result"
@@ -121,7 +124,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "UploadSnapshot", "hcp_dr.handlers.upload_snapshot.handler",
         "Upload the snapshot from the pod to S3 through a checksum-enforcing presigned PUT",
-        uses_kubernetes=True, timeout_seconds=900, grants=_KUBE | {BUCKET_WRITE, KMS_USE},
+        uses_kubernetes=True, timeout_seconds=900,
+        grants=_KUBE | {BUCKET_WRITE, SNAPSHOT_CONFIRM, KMS_USE},
     ),
     LambdaFunctionSpec(
         "VerifySnapshot", "hcp_dr.handlers.verify_snapshot.handler",

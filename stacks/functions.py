@@ -324,7 +324,28 @@ class Functions(Construct):
             actions=["s3:GetObject"],
             resources=[self._migration_objects()],
         ))
+        # Without ListBucket S3 answers a missing key with 403, not 404: "no Routes stored
+        # yet" (the first DeleteSourceRoutes) would be an AccessDenied.
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ListMigrationRecords",
+            actions=["s3:ListBucket"],
+            resources=[self._storage.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{MIGRATION_KEY_PREFIX}*"]}},
+        ))
         self._acknowledge_migration_objects(role)
+
+    def _snapshot_confirm(self, role: iam.Role) -> None:
+        snapshots = self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/etcd/snapshot.db")
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ConfirmSnapshotUpload",
+            actions=["s3:GetObject"],  # HeadObject is authorised by s3:GetObject
+            resources=[snapshots],
+        ))
+        acknowledge_wildcard_resource(
+            role, snapshots,
+            "The snapshot of each backup set lives at <cluster>/<backup-id>/etcd/snapshot.db; "
+            "the upload stage reads its metadata (HEAD) to confirm the stored size and SHA-256.",
+        )
 
     def _migration_records_write(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
@@ -460,6 +481,7 @@ _GRANTS: dict[str, Callable[[Functions, iam.Role], None]] = {
     catalog.TOPIC_PUBLISH: Functions._topic_publish,
     catalog.DNS_READ: Functions._dns_read,
     catalog.MIGRATION_RECORDS_READ: Functions._migration_records_read,
+    catalog.SNAPSHOT_CONFIRM: Functions._snapshot_confirm,
     catalog.MIGRATION_RECORDS_WRITE: Functions._migration_records_write,
     catalog.LOCK_TABLE_SCAN: Functions._lock_table_scan,
     catalog.POLICIES_READ: Functions._policies_read,

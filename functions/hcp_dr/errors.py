@@ -104,6 +104,11 @@ class AwsRequestRejected(PermanentError):
     missing resource, a validation error)."""
 
 
+class RecordUnreadable(PermanentError):
+    """A stored JSON record (manifest, index) could not be parsed: treated as absent where a
+    missing record is tolerated (the catalog never offers such a backup for restore)."""
+
+
 class ForeignObjectsOnDestination(PermanentError):
     """The destination holds objects under the hosted cluster's names that this migration did
     not create: restoring there could overwrite or later delete someone else's data."""

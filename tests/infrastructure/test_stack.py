@@ -124,6 +124,8 @@ def test_grants_follow_the_catalog(synth: Synth) -> None:
         if catalog.DNS_READ in spec.grants:
             expected |= {"route53:ListHostedZonesByName", "route53:ListResourceRecordSets"}
         if catalog.MIGRATION_RECORDS_READ in spec.grants:
+            expected |= {"s3:GetObject", "s3:ListBucket"}
+        if catalog.SNAPSHOT_CONFIRM in spec.grants:
             expected |= {"s3:GetObject"}
         if catalog.MIGRATION_RECORDS_WRITE in spec.grants:
             expected |= {"s3:PutObject"}
@@ -471,6 +473,35 @@ def test_failure_alarms_and_every_alarm_notifies_the_topic(synth: Synth) -> None
     assert failed[0]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     executions_failed = [a for a in every.values() if a.get("MetricName") == "ExecutionsFailed"]
     assert len(executions_failed) == len(catalog.STATE_MACHINES)
+
+
+def _resource_text(statement: dict[str, Any]) -> str:
+    return json.dumps(statement["Resource"])
+
+
+def test_every_reader_of_migration_records_sees_a_missing_key_as_404(synth: Synth) -> None:
+    """Without s3:ListBucket, S3 answers GET/HEAD of a missing key with 403: the first
+    DeleteSourceRoutes (no Routes stored yet) or a compensation looking for the restore's
+    record would fail with AccessDenied instead of reading "absent"."""
+    for role, statements in statements_by_principal(synth).items():
+        readers = [s for s in statements if "s3:GetObject" in as_list(s["Action"])
+                   and "migrations/*" in _resource_text(s)]
+        if not readers:
+            continue
+        listing = [s for s in statements if as_list(s["Action"]) == ["s3:ListBucket"]
+                   and "migrations/*" in json.dumps(s.get("Condition", {}))]
+        assert listing, role
+
+
+def test_the_upload_stage_may_head_the_snapshot_and_read_nothing_else(synth: Synth) -> None:
+    """It confirms what S3 stored (HeadObject needs s3:GetObject): on the snapshot key only,
+    not on the set's encryption key and secrets."""
+    functions = functions_by_name(synth)
+    statements = statements_by_principal(synth)[ref(functions["UploadSnapshot"][1]["Role"])]
+    resources = [resource for s in statements if "s3:GetObject" in as_list(s["Action"])
+                 for resource in map(flatten_reference, as_list(s["Resource"]))]
+    assert resources and all(r.endswith(f"/{BACKUP_KEY_PREFIX}*/etcd/snapshot.db")
+                             for r in resources), resources
 
 
 def test_functions_invoked_by_rules_page_on_their_own_errors(synth: Synth) -> None:

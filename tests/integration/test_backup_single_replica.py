@@ -104,6 +104,7 @@ def test_snapshots_an_earlier_failed_cleanup_left_are_removed_by_the_next_backup
         sandbox: Sandbox):
     pod = sandbox.hosted.etcd.members[0].pod
     leftovers = [pod.pv_dir / "data" / f"hcp-dr-20260101T00000{n}Z-0a1b2c3d.db" for n in (1, 2)]
+    leftovers.append(pod.pv_dir / "data" / "hcp-dr-20260101T000003Z-0a1b2c3d.db.part")
     for path in leftovers:
         path.write_bytes(b"x" * 4096)
     unrelated = pod.pv_dir / "data" / "operator-notes.db"
@@ -111,7 +112,7 @@ def test_snapshots_an_earlier_failed_cleanup_left_are_removed_by_the_next_backup
     try:
         run = run_backup(sandbox)
         assert run.status == "SUCCEEDED", run.cause
-        assert run.output["snapshot"]["stale_removed"] == 2
+        assert run.output["snapshot"]["stale_removed"] == 3
         assert not any(path.exists() for path in leftovers)
         assert unrelated.read_bytes() == b"not ours"
     finally:

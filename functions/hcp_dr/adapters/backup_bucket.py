@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, RecordUnreadable
 
 _THROTTLING = {"SlowDown", "Throttling", "ThrottlingException", "InternalError",
                "ServiceUnavailable", "RequestTimeout"}
@@ -19,7 +19,7 @@ def _translate(exc: ClientError, what: str) -> Exception:
     code = exc.response.get("Error", {}).get("Code", "")
     if code in _THROTTLING:
         return AwsServiceUnavailable(f"S3 {what}: {code}")
-    return exc
+    return AwsRequestRejected(f"S3 {what}: {code}")
 
 
 class BackupBucket:
@@ -72,7 +72,10 @@ class BackupBucket:
             if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
                 return None
             raise _translate(exc, f"get {key}") from None
-        return json.loads(body)
+        try:
+            return json.loads(body)
+        except ValueError:  # a truncated or foreign object: unreadable, as if invalid
+            raise RecordUnreadable(f"S3 object {key} is not JSON") from None
 
     def read_chunks(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """Stream an object in bounded chunks: memory stays flat whatever the size."""
@@ -104,6 +107,13 @@ class BackupBucket:
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start:start + 1000]]
             try:
-                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
+                answer = self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
             except ClientError as exc:
                 raise _translate(exc, "delete objects") from None
+            # DeleteObjects answers 200 with per-key errors: a manifest that was not deleted
+            # must stop the caller before the parts it points at go.
+            failed = answer.get("Errors") or []
+            if failed:
+                codes = sorted({e.get("Code", "") for e in failed})
+                raise AwsServiceUnavailable(
+                    f"S3 delete objects: {len(failed)} not deleted ({', '.join(codes)})")

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.backup_layout import BackupLocation, backup_time, cluster_prefix
+from hcp_dr.errors import RecordUnreadable
 from hcp_dr.models.manifest import BackupManifest
 
 
@@ -28,7 +29,12 @@ class CatalogEntry:
 
 
 def _read_manifest(bucket: BackupBucket, location: BackupLocation) -> BackupManifest | None:
-    raw = bucket.get_json(location.manifest_key)
+    """The set's manifest, or None when absent or unreadable (never offered for restore,
+    and one bad object must not stop the catalog, pruning or the freshness metric)."""
+    try:
+        raw = bucket.get_json(location.manifest_key)
+    except RecordUnreadable:
+        return None
     if raw is None:
         return None
     try:

@@ -40,9 +40,10 @@ def _snapshot_script(tooling: EtcdTooling, path: str) -> str:
         # keeps leftovers from filling etcd's data volume run after run (ours goes too: a
         # retried stage starts afresh).
         "stale=0",
-        f"for f in {SNAPSHOT_DIR}/hcp-dr-*.db; do",
+        # etcdctl writes `<path>.part` and renames it when done: a killed save leaves that.
+        f"for f in {SNAPSHOT_DIR}/hcp-dr-*.db {SNAPSHOT_DIR}/hcp-dr-*.db.part; do",
         "  [ -e \"$f\" ] || continue",
-        f"  [ \"$f\" = {quoted} ] || stale=$((stale + 1))",
+        f"  case \"$f\" in {quoted}|{quoted}.part) ;; *) stale=$((stale + 1)) ;; esac",
         "  rm -f \"$f\"",
         "done",
         "echo \"stale_removed=$stale\"",

@@ -1,0 +1,61 @@
+"""The backup bucket adapter names what S3 refuses, and never mistakes a refusal for success."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.domain.backup_catalog import backup_sets
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, RecordUnreadable
+
+BUCKET = "hcp-dr-backups"
+
+
+class PartlyDeleting:
+    """DeleteObjects answers 200 and lists the keys it could not delete."""
+
+    def delete_objects(self, Bucket, Delete):  # noqa: N803 - boto3's spelling
+        return {"Deleted": [], "Errors": [{"Key": o["Key"], "Code": "InternalError"}
+                                          for o in Delete["Objects"]]}
+
+
+class Denying:
+    def get_object(self, **kwargs):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+
+
+def test_keys_s3_did_not_delete_stop_the_caller():
+    with pytest.raises(AwsServiceUnavailable, match="1 not deleted"):
+        BackupBucket(PartlyDeleting(), BUCKET, "key").delete_keys(["backups/a/manifest.json"])
+
+
+def test_a_refusal_is_a_named_error_with_its_code_only():
+    with pytest.raises(AwsRequestRejected, match="AccessDenied"):
+        BackupBucket(Denying(), BUCKET, "key").get_json("backups/a/manifest.json")
+
+
+@pytest.fixture
+def s3():
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def test_an_object_that_is_not_json_is_unreadable(s3):
+    s3.put_object(Bucket=BUCKET, Key="backups/clusters/cesar/x/manifest.json", Body=b"{trunc")
+    with pytest.raises(RecordUnreadable):
+        BackupBucket(s3, BUCKET, "key").get_json("backups/clusters/cesar/x/manifest.json")
+
+
+def test_an_unreadable_manifest_is_not_restorable_and_does_not_stop_the_catalog(s3):
+    backup_id = datetime(2026, 1, 1, tzinfo=UTC).strftime("%Y%m%dT%H%M%SZ") + "-0a1b2c3d"
+    s3.put_object(Bucket=BUCKET, Key=f"backups/clusters/cesar/{backup_id}/manifest.json",
+                  Body=b"\x00garbage")
+    (entry,) = backup_sets(BackupBucket(s3, BUCKET, "key"), "clusters", "cesar")
+    assert entry.manifest is None and not entry.restorable
