@@ -37,6 +37,8 @@ class FleetSelection(BaseModel):
 class FleetTargets(BaseModel):
     targets: list[BackupRequest]
     unreachable: list[dict[str, str]]
+    # namespace/name found on several management clusters: see _same_name_elsewhere.
+    ambiguous: list[dict[str, object]] = []
 
 
 def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
@@ -61,14 +63,33 @@ def backup_targets(clusters: ManagementClusters, selection: FleetSelection) -> F
     cluster_ids = selection.management_clusters or clusters.registered()
     with ThreadPoolExecutor(max_workers=max(1, min(LISTING_CONCURRENCY, len(cluster_ids)))) as pool:
         listings = list(pool.map(lambda c: _hosted_clusters_of(clusters, c), cluster_ids))
-    targets: list[BackupRequest] = []
+    found: list[HostedClusterRef] = []
     unreachable: list[dict[str, str]] = []
     for cluster_id, listing in zip(cluster_ids, listings, strict=True):
         if isinstance(listing, str):
             unreachable.append({"management_cluster": cluster_id, "error": listing})
         else:
-            targets += [_request(ref, selection.consistency) for ref in listing]
-    return FleetTargets(targets=targets, unreachable=unreachable)
+            found += listing
+    found, ambiguous = _same_name_elsewhere(found)
+    return FleetTargets(targets=[_request(ref, selection.consistency) for ref in found],
+                        unreachable=unreachable, ambiguous=ambiguous)
+
+
+def _same_name_elsewhere(found: list[HostedClusterRef],
+                         ) -> tuple[list[HostedClusterRef], list[dict[str, object]]]:
+    """Backups are kept per namespace/name (a hosted cluster keeps its series when it moves
+    to another management cluster). Two live HCs of one name on two management clusters
+    would share that series, and the retention of one would prune the other's backups; a
+    migration in progress also looks like this (and holds the lock). Both are left out and
+    reported, which fails the run loudly, rather than silently mixing two clusters' data."""
+    by_key: dict[str, list[HostedClusterRef]] = {}
+    for ref in found:
+        by_key.setdefault(f"{ref.namespace}/{ref.name}", []).append(ref)
+    kept = [refs[0] for refs in by_key.values() if len(refs) == 1]
+    ambiguous: list[dict[str, object]] = [
+        {"hosted_cluster": key, "management_clusters": sorted(r.management_cluster for r in refs)}
+        for key, refs in by_key.items() if len(refs) > 1]
+    return kept, ambiguous
 
 
 def _request(ref: HostedClusterRef, consistency: Consistency) -> BackupRequest:

@@ -26,6 +26,7 @@ class FanoutEvent(BaseModel):
 
     results: list[ClusterBackupResult]
     unreachable: list[dict[str, str]] = []
+    ambiguous: list[dict[str, object]] = []
 
 
 @logger.inject_lambda_context
@@ -35,12 +36,13 @@ def handler(event: dict, context: LambdaContext) -> dict:
     failed = [r for r in parsed.results if r.status != "SUCCEEDED"]
     with published_metrics() as metrics:
         metrics.add_metric(name="ScheduledBackupFailures", unit=MetricUnit.Count,
-                           value=len(failed) + len(parsed.unreachable))
+                           value=len(failed) + len(parsed.unreachable) + len(parsed.ambiguous))
     summary = {
         "succeeded": len(succeeded), "failed": len(failed),
         "unreachable_management_clusters": parsed.unreachable,
+        "same_name_on_several_management_clusters": parsed.ambiguous,
         "clusters": [r.model_dump() for r in parsed.results],
     }
-    log = logger.info if not failed and not parsed.unreachable else logger.error
+    log = logger.info if not (failed or parsed.unreachable or parsed.ambiguous) else logger.error
     log("scheduled backup finished", extra={k: v for k, v in summary.items() if k != "clusters"})
     return summary

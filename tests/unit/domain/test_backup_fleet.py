@@ -66,3 +66,16 @@ def test_management_clusters_are_listed_at_the_same_time_not_one_after_another()
     fleet = backup_targets(clusters, FleetSelection())
     assert sorted(t.name for t in fleet.targets) == [f"hc-{i}" for i in range(6)]
     assert len(clusters.threads) == 6
+
+
+def test_one_name_on_two_management_clusters_is_reported_not_backed_up_as_one_series():
+    """Backups are kept per namespace/name: two live `clusters/dev` would share a series and
+    one's retention would prune the other's backups."""
+    clusters = FakeClusters({
+        "mc-a": FakeApi(["dev", "prod"]),
+        "mc-b": FakeApi(["dev"]),
+    })
+    fleet = backup_targets(clusters, FleetSelection())
+    assert [(t.management_cluster, t.name) for t in fleet.targets] == [("mc-a", "prod")]
+    assert fleet.ambiguous == [{"hosted_cluster": "clusters/dev",
+                                "management_clusters": ["mc-a", "mc-b"]}]
