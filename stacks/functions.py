@@ -446,7 +446,9 @@ class Functions(Construct):
     def _kms_use(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="UseBackupKey",
-            actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+            # SSE-KMS: PutObject needs GenerateDataKey, GetObject Decrypt; nothing calls
+            # kms:Encrypt itself.
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=[self._storage.key.key_arn],
         ))
 

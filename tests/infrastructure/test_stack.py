@@ -114,7 +114,7 @@ def test_grants_follow_the_catalog(synth: Synth) -> None:
                 "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
             }
         if catalog.KMS_USE in spec.grants:
-            expected |= {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
+            expected |= {"kms:Decrypt", "kms:GenerateDataKey"}
         if catalog.TOPIC_PUBLISH in spec.grants:
             expected |= {"sns:Publish", "kms:Decrypt", "kms:GenerateDataKey"}
         if catalog.STATES_TASK in spec.grants:
