@@ -38,6 +38,7 @@ def test_scheduled_backup_fans_out_and_isolates_failures(
 ) -> None:
     local_aws.register_handler("ListHostedClusters", lambda event, context: {
         "targets": [_target("alpha"), _target("broken"), _target("gamma")], "unreachable": [],
+        "ambiguous": [],
     })
     summaries: list[dict[str, Any]] = []
     local_aws.register_handler("SummarizeBackupFanout",
