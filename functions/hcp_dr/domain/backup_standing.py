@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hcp_dr.domain.etcd_snapshot import snapshot_path
+from hcp_dr.domain.manual_actions import MANUAL_ACTION_REQUIRED, runbook
 from hcp_dr.domain.reconciliation import ETCD_WRITERS, QUIESCE_ANNOTATION
 from hcp_dr.models.backup_state import BackupFailureTrail, BackupRequest, FailureInfo
 
@@ -32,7 +33,7 @@ class BackupFailureNotice:
         if self.api_may_be_down:
             return f"{SUBJECT_PREFIX}: HOSTED CLUSTER API MAY BE DOWN"
         if self.manual_actions:
-            return f"{SUBJECT_PREFIX}: MANUAL ACTION REQUIRED"
+            return f"{SUBJECT_PREFIX}: {MANUAL_ACTION_REQUIRED}"
         return SUBJECT_PREFIX
 
 
@@ -78,9 +79,5 @@ def backup_failure_notice(request: BackupRequest, backup_id: str, error: Failure
     summary = (f"Backup {backup_id} of hosted cluster {ref.key} on {ref.management_cluster} "
                f"({request.consistency}) failed with {error.Error}; it is not offered for "
                f"restore. ")
-    if actions:
-        summary += "MANUAL ACTION REQUIRED: " + " ".join(
-            f"({number}) {action}" for number, action in enumerate(actions, start=1))
-    else:
-        summary += "The hosted cluster was left as it was."
+    summary += runbook(actions, "The hosted cluster was left as it was.")
     return BackupFailureNotice(writers_left_down(request, trail), tuple(actions), summary)

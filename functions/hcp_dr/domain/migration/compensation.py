@@ -80,9 +80,9 @@ def freeze_restored_cluster(api: ManagementClusterApi, state: MigrationState) ->
                 "spec": {"pausedUntil": "true"}, **_without_cleanup_annotation(obj)})
     for hcp in api.list_objects(HOSTED_CONTROL_PLANES, ref.hcp_namespace, selector):
         ours_running = True
-        if _without_cleanup_annotation(hcp):
+        if patch := _without_cleanup_annotation(hcp):
             api.merge_patch_object(HOSTED_CONTROL_PLANES, ref.hcp_namespace,
-                                   hcp["metadata"]["name"], _without_cleanup_annotation(hcp))
+                                   hcp["metadata"]["name"], patch)
     return scale_workloads_to_zero(api, ref.hcp_namespace) if ours_running else 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hcp_dr.domain.manual_actions import MANUAL_ACTION_REQUIRED, runbook
 from hcp_dr.domain.migration.identity import (
     MIGRATION_LABEL,
     OPERATOR_DEPLOYMENT,
@@ -46,7 +47,7 @@ class MigrationStanding:
     def subject(self) -> str:
         """An SNS subject (<= 100 characters) an on-call engineer can triage from."""
         if self.manual_actions:
-            return f"{SUBJECT_PREFIX}: MANUAL ACTION REQUIRED"
+            return f"{SUBJECT_PREFIX}: {MANUAL_ACTION_REQUIRED}"
         return f"{SUBJECT_PREFIX}: hosted cluster on the {self.runs_on}"
 
 
@@ -189,9 +190,5 @@ def migration_standing(request: MigrationRequest, migration_id: str, error: Stag
     summary = (f"Migration {migration_id} of hosted cluster {names.hosted_cluster} from "
                f"{request.source} to {request.destination} failed with {error.Error}. "
                f"The hosted cluster {_where(runs_on, request)}. ")
-    if actions:
-        summary += "MANUAL ACTION REQUIRED: " + " ".join(
-            f"({number}) {action}" for number, action in enumerate(actions, start=1))
-    else:
-        summary += "Everything this migration changed was undone."
+    summary += runbook(actions, "Everything this migration changed was undone.")
     return MigrationStanding(runs_on, tuple(actions), summary)
