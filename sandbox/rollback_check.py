@@ -14,13 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.environment import Sandbox
+from sandbox.migration_check import DEPLOYMENTS, HC, NAMESPACES, NODEPOOLS
 from sandbox.scenario.management_cluster import OPERATOR_NAMESPACE, router_hostname
 
-HC = ("hypershift.openshift.io", "v1beta1", "hostedclusters")
-NODEPOOLS = ("hypershift.openshift.io", "v1beta1", "nodepools")
-DEPLOYMENTS = ("apps", "v1", "deployments")
 ROUTES = ("route.openshift.io", "v1", "routes")
-NAMESPACES = ("", "v1", "namespaces")
 MIGRATION_LABEL = "hcp-dr.openshift.io/migration-id"
 
 

@@ -74,3 +74,15 @@ def handler_wrapped(sandbox: Sandbox, function: str,
 
 def manifests(sandbox: Sandbox) -> list[str]:
     return [k for k in bucket_keys(sandbox, "backups/") if k.endswith("/manifest.json")]
+
+
+class InjectedFailure(Exception):
+    """A permanent error from a stage that breaks on purpose (its class name is the Lambda
+    errorType the state machine sees)."""
+
+
+def breaks(real: Callable[..., Any]) -> Callable[..., Any]:
+    """For handler_wrapped: a handler that always raises InjectedFailure."""
+    def handler(event: Any, context: Any) -> Any:
+        raise InjectedFailure("broken on purpose")
+    return handler

@@ -13,20 +13,12 @@ import re
 
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
-from tests.integration.backup_driver import handler_wrapped, run_backup
+from tests.integration.backup_driver import breaks, handler_wrapped, run_backup
 from tests.integration.migration.migration_driver import DEPLOYMENTS
 
 WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 
 
-class InjectedFailure(Exception):
-    """A permanent error from a stage that breaks on purpose."""
-
-
-def _breaks(real):
-    def handler(event, context):
-        raise InjectedFailure("broken on purpose")
-    return handler
 
 
 def _writers(sandbox: Sandbox) -> dict[str, int]:
@@ -43,8 +35,8 @@ def test_a_cleanup_that_failed_is_an_action_and_the_writers_are_back(sandbox: Sa
     queue_url = failure_topic_queue(sandbox, "hcp-dr-backup-failures")
     before = _writers(sandbox)
 
-    with handler_wrapped(sandbox, "SnapshotEtcd", _breaks), \
-            handler_wrapped(sandbox, "RemoveSnapshotFile", _breaks):
+    with handler_wrapped(sandbox, "SnapshotEtcd", breaks), \
+            handler_wrapped(sandbox, "RemoveSnapshotFile", breaks):
         run = run_backup(sandbox, consistency="quiesced")
 
     assert (run.status, run.error) == ("FAILED", "InjectedFailure"), run.cause
@@ -62,7 +54,7 @@ def test_a_cleanup_that_failed_is_an_action_and_the_writers_are_back(sandbox: Sa
 def test_an_online_backup_that_failed_early_says_nothing_was_changed(sandbox: Sandbox):
     queue_url = failure_topic_queue(sandbox, "hcp-dr-backup-failures-2")
 
-    with handler_wrapped(sandbox, "PreflightBackup", _breaks):
+    with handler_wrapped(sandbox, "PreflightBackup", breaks):
         run = run_backup(sandbox)
 
     assert (run.status, run.error) == ("FAILED", "InjectedFailure"), run.cause

@@ -57,23 +57,6 @@ def store(sandbox: Sandbox, role: str) -> Any:
     return sandbox.management[role].cluster.store  # type: ignore[index]
 
 
-def source_snapshot(sandbox: Sandbox) -> dict[str, Any]:
-    """What a refused or compensated migration must leave unchanged on the source."""
-    src = store(sandbox, "source")
-    plan = sandbox.plan
-    hc = src.get(HC, plan.namespace, plan.name)
-    return {
-        "paused": hc["spec"].get("pausedUntil"),
-        "annotations": sorted((hc["metadata"].get("annotations") or {}).keys()),
-        "replicas": {d["metadata"]["name"]: d["spec"]["replicas"]
-                     for d in src.list(DEPLOYMENTS, plan.hcp_namespace)},
-        "operator": src.get(DEPLOYMENTS, "hypershift", "operator")["spec"]["replicas"],
-        "nodepools": {np["metadata"]["name"]: np["spec"].get("pausedUntil")
-                      for np in src.list(NODEPOOLS, plan.namespace)},
-        "routes": sorted(r["metadata"]["name"] for r in src.list(ROUTES, plan.hcp_namespace)),
-    }
-
-
 def lock_items(sandbox: Sandbox) -> list[dict]:
     assert sandbox.backup_env is not None
     return sandbox.aws.client("dynamodb").scan(TableName=sandbox.backup_env.lock_table)["Items"]

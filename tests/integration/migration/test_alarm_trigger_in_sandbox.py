@@ -9,15 +9,12 @@ import threading
 import pytest
 
 from sandbox.environment import Sandbox
-from tests.integration.backup_driver import handler_wrapped, wait_until
-from tests.integration.migration.migration_driver import source_snapshot
+from sandbox.rollback_check import source_state
+from tests.integration.backup_driver import InjectedFailure, handler_wrapped, wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(Sandbox, "trigger_alarm"),
                                 reason="needs the sandbox's alarm events and policies (issue 4)")
 
-
-class InjectedFailure(Exception):
-    """Ends the alarm-started migration before it changes anything."""
 
 
 def _executions(sandbox: Sandbox) -> list[dict]:
@@ -26,7 +23,7 @@ def _executions(sandbox: Sandbox) -> list[dict]:
 
 
 def test_alarm_firing_twice_starts_one_migration(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     release = threading.Event()
 
     def held_in_preflight(real):
@@ -60,7 +57,7 @@ def test_alarm_firing_twice_starts_one_migration(sandbox: Sandbox):
     sandbox.trigger_alarm()
     sandbox.aws.wait_for_deliveries()
     assert len(_executions(sandbox)) == 1
-    assert source_snapshot(sandbox) == before
+    assert source_state(sandbox) == before
     errors = [i.error_type for i in sandbox.aws.invocations
               if i.function_name == "StartMigrationFromAlarm" and i.error_type]
     assert errors == []

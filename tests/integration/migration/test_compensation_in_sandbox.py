@@ -14,7 +14,8 @@ import pytest
 
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
-from tests.integration.backup_driver import handler_wrapped, wait_until
+from sandbox.rollback_check import source_state
+from tests.integration.backup_driver import InjectedFailure, handler_wrapped, wait_until
 from tests.integration.migration.migration_driver import (
     HC,
     LABEL,
@@ -22,15 +23,10 @@ from tests.integration.migration.migration_driver import (
     SIMULATES_HYPERSHIFT,
     held_locks,
     run_migration,
-    source_snapshot,
     start_migration,
     store,
     wait_migration,
 )
-
-
-class InjectedFailure(Exception):
-    """A permanent error from a stage that breaks on purpose."""
 
 
 def _nothing_of_ours_on_destination(sandbox: Sandbox) -> None:
@@ -44,21 +40,21 @@ def _nothing_of_ours_on_destination(sandbox: Sandbox) -> None:
 
 
 def _source_is_back(sandbox: Sandbox, before: dict) -> None:
-    wait_until(lambda: source_snapshot(sandbox) == before, timeout=15)
+    wait_until(lambda: source_state(sandbox) == before, timeout=15)
     sandbox.wait_for_dns(sandbox.plan.route_hostnames(), present=True, timeout=30)
     assert all("apps.source." in target for target in sandbox.dns_records().values())
     assert held_locks(sandbox) == []
 
 
 def test_failure_after_the_pause_resumes_the_source_exactly(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     src = store(sandbox, "source")
     seen_paused = threading.Event()
 
     def fail_after_checking_the_pause(real):
         def handler(event, context):
             hc = src.get(HC, sandbox.plan.namespace, sandbox.plan.name)
-            replicas = source_snapshot(sandbox)["replicas"]
+            replicas = source_state(sandbox)["replicas"]
             if hc["spec"].get("pausedUntil") == "true" and all(
                     replicas[d] == 0 for d in ("kube-apiserver", "openshift-apiserver",
                                                "openshift-oauth-apiserver",
@@ -79,7 +75,7 @@ def test_failure_after_the_pause_resumes_the_source_exactly(sandbox: Sandbox):
 
 
 def test_failure_after_the_routes_were_deleted_publishes_them_again(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
 
     def destination_refuses(real):
         def handler(event, context):
@@ -98,7 +94,7 @@ def test_failure_after_the_routes_were_deleted_publishes_them_again(sandbox: San
 @pytest.mark.skipif(not hasattr(Sandbox, "set_api_available"),
                     reason="needs the sandbox's switch for a management cluster's API")
 def test_destination_api_down_at_restore_compensates_to_the_source(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     down = threading.Event()
 
     def take_destination_down(real):
@@ -129,7 +125,7 @@ def _approval_token(sandbox: Sandbox, queue_url: str, timeout: float = 120) -> s
 @pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                     reason="needs the sandbox's simulated HyperShift operator (issue 4)")
 def test_rejected_approval_rolls_back_to_the_source(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     queue_url = failure_topic_queue(sandbox, "hcp-dr-approvals", raw=True)
     arn = start_migration(sandbox, approval="required")
     token = _approval_token(sandbox, queue_url)
@@ -154,7 +150,7 @@ def _txt(sandbox: Sandbox, action: str, name: str) -> None:
 
 
 def test_records_that_never_go_end_in_dns_cleanup_timeout_and_compensate(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     # An ownership-like TXT record for the API hostname that the source's ExternalDNS does
     # not own, so it never removes it: the wait cannot complete.
     stuck = f"stuck-{sandbox.plan.hostname('APIServer')}"

@@ -15,34 +15,26 @@ import pytest
 
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
-from tests.integration.backup_driver import handler_wrapped
+from sandbox.rollback_check import source_state
+from tests.integration.backup_driver import breaks, handler_wrapped
 from tests.integration.migration.migration_driver import (
     SIMULATES_HYPERSHIFT,
     held_locks,
     run_migration,
-    source_snapshot,
 )
 
 pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                                 reason="needs the sandbox's simulated HyperShift operator")
 
 
-class InjectedFailure(Exception):
-    """A permanent error from a stage that breaks on purpose."""
-
-
-def _breaks(real):
-    def handler(event, context):
-        raise InjectedFailure("broken on purpose")
-    return handler
 
 
 def test_a_failed_undo_step_turns_the_notification_into_a_runbook(sandbox: Sandbox):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     queue_url = failure_topic_queue(sandbox, "hcp-dr-failures")
 
-    with handler_wrapped(sandbox, "RestoreOnDestination", _breaks), \
-            handler_wrapped(sandbox, "RecreateSourceRoutes", _breaks):
+    with handler_wrapped(sandbox, "RestoreOnDestination", breaks), \
+            handler_wrapped(sandbox, "RecreateSourceRoutes", breaks):
         run = run_migration(sandbox, timeout=180)
 
     assert (run.status, run.error) == ("FAILED", "InjectedFailure"), run.cause
@@ -57,7 +49,7 @@ def test_a_failed_undo_step_turns_the_notification_into_a_runbook(sandbox: Sandb
     assert "(2)" not in message
 
     # What it claims holds: resumed (same writers, operator, pause state), Routes missing.
-    after = source_snapshot(sandbox)
+    after = source_state(sandbox)
     assert after["routes"] == [] and before["routes"] != []
     assert {k: v for k, v in after.items() if k != "routes"} == {
         k: v for k, v in before.items() if k != "routes"}

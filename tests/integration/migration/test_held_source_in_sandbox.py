@@ -11,21 +11,18 @@ import pytest
 
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
-from tests.integration.backup_driver import handler_wrapped
+from sandbox.rollback_check import source_state
+from tests.integration.backup_driver import InjectedFailure, handler_wrapped
 from tests.integration.migration.migration_driver import (
     HC,
     SIMULATES_HYPERSHIFT,
     run_migration,
-    source_snapshot,
     store,
 )
 
 pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                                 reason="needs the sandbox's simulated HyperShift operator")
 
-
-class InjectedFailure(Exception):
-    """A permanent error from a stage that breaks on purpose."""
 
 
 def test_an_unreachable_destination_after_the_restore_holds_the_source_paused(
@@ -42,7 +39,7 @@ def test_an_unreachable_destination_after_the_restore_holds_the_source_paused(
         with handler_wrapped(sandbox, "AwaitHostedClusterReady",
                              destination_lost_while_waiting):
             run = run_migration(sandbox, timeout=240)
-        held = source_snapshot(sandbox)
+        held = source_state(sandbox)
     finally:
         sandbox.set_api_available("destination", True)
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from sandbox.environment import Sandbox
+from sandbox.rollback_check import source_state
 from tests.integration.migration.migration_driver import (
     CONFIGMAPS,
     DEPLOYMENTS,
@@ -15,18 +16,17 @@ from tests.integration.migration.migration_driver import (
     NAMESPACES,
     held_locks,
     run_migration,
-    source_snapshot,
     store,
 )
 
 
 def _refused(sandbox: Sandbox, error: str) -> None:
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     destination_namespaces = sorted(n["metadata"]["name"]
                                     for n in store(sandbox, "destination").list(NAMESPACES))
     run = run_migration(sandbox, timeout=120)
     assert (run.status, run.error) == ("FAILED", error), run.cause
-    assert source_snapshot(sandbox) == before
+    assert source_state(sandbox) == before
     assert held_locks(sandbox) == []
     assert sorted(n["metadata"]["name"] for n in store(sandbox, "destination").list(
         NAMESPACES)) == destination_namespaces
@@ -86,10 +86,10 @@ def test_a_running_backup_or_migration_holds_the_lock(sandbox: Sandbox):
         "purpose": {"S": "backup"}, "acquired_at": {"N": str(now)},
         "expires_at": {"N": str(now + 600)}})
     try:
-        before = source_snapshot(sandbox)
+        before = source_state(sandbox)
         run = run_migration(sandbox, timeout=120)
         assert (run.status, run.error) == ("FAILED", "ClusterLocked"), run.cause
-        assert source_snapshot(sandbox) == before
+        assert source_state(sandbox) == before
         assert held_locks(sandbox) == [key["pk"]["S"]]  # the other holder's, untouched
     finally:
         dynamodb.delete_item(TableName=sandbox.backup_env.lock_table, Key=key)
@@ -98,7 +98,7 @@ def test_a_running_backup_or_migration_holds_the_lock(sandbox: Sandbox):
 @pytest.mark.parametrize("bad", [{"destination": "source"}, {"approval": "perhaps"},
                                  {"hosted_cluster": {"namespace": "clusters", "name": "nope"}}])
 def test_invalid_or_unknown_requests_fail_without_changes(sandbox: Sandbox, bad: dict):
-    before = source_snapshot(sandbox)
+    before = source_state(sandbox)
     run = run_migration(sandbox, timeout=60, **bad)
     assert run.status == "FAILED" and run.error in {"InvalidRequest", "HostedClusterNotFound"}
-    assert source_snapshot(sandbox) == before and held_locks(sandbox) == []
+    assert source_state(sandbox) == before and held_locks(sandbox) == []
