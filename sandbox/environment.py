@@ -92,6 +92,9 @@ class SandboxOptions:
     external_dns_resync_seconds: float | None = 1.0
     migration_policy: str = "auto"  # or "approval-required", for the sandbox's hosted cluster
     migration_alarm_name: str = SOURCE_ALARM
+    # Every invocation starts from a cold container (no client or kubeconfig cached by an
+    # earlier invocation of another function), so each function makes its own first calls.
+    cold_container_per_invocation: bool = False
 
 
 @dataclass
@@ -210,6 +213,8 @@ class Sandbox:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("HCP_DR_SANDBOX_LOG_LEVEL", "INFO"),
         })
         dependencies.reset()  # a new sandbox is a fresh set of Lambda containers
+        if self.options.cold_container_per_invocation:
+            self.aws.runtime.cold_start = dependencies.reset
         zone = self.aws.client("route53").create_hosted_zone(
             Name=self.plan.external_dns_domain, CallerReference=f"hcp-dr-{time.time_ns()}")
         self.zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]

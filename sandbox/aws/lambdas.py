@@ -24,6 +24,7 @@ from typing import Any
 
 from moto.awslambda.exceptions import UnknownFunctionException
 
+from sandbox.aws.api_calls import attributed_to
 from sandbox.aws.cloudwatch_logs import LambdaLogs
 from stacks.catalog import LAMBDA_FUNCTIONS, LambdaFunctionSpec
 
@@ -111,6 +112,12 @@ class LambdaRuntime:
         self._async_pool: ThreadPoolExecutor | None = None
         self._pending: set[Future[Any]] = set()
         self.logs = LambdaLogs()
+        # Called before each invocation when set. Lambda gives every function its own
+        # containers; here all handlers share one process and its per-container caches, so a
+        # kubeconfig one function read is not read again by the next. Dropping the caches makes
+        # each invocation a cold container that makes its own first calls (the IAM check needs
+        # to see them: sandbox/aws/iam_evaluation.py).
+        self.cold_start: Callable[[], None] | None = None
 
     # -- registry -------------------------------------------------------------------------
 
@@ -178,8 +185,10 @@ class LambdaRuntime:
         )
         error: dict[str, Any] | None = None
         body = b""
+        if self.cold_start is not None:
+            self.cold_start()
         try:
-            with self.logs.capture(name):
+            with self.logs.capture(name), attributed_to(name):
                 result = function.handler(event, context)
         except Exception as exc:
             error = lambda_error_payload(exc, skip_frames=1)  # from the handler's frame on

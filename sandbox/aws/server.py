@@ -22,7 +22,7 @@ from botocore.config import Config
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.config import default_user_config
 
-from sandbox.aws import executions, s3_integrity, sfn_clients, sfn_fixes
+from sandbox.aws import api_calls, executions, s3_integrity, sfn_clients, sfn_fixes
 from sandbox.aws.environment import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SandboxEnvironment
 from sandbox.aws.eventbridge import Delivery, EventRouter
 from sandbox.aws.lambdas import Invocation, LambdaRuntime
@@ -44,6 +44,8 @@ class LocalAws:
         self.region = region
         self.enforce_s3_integrity = enforce_s3_integrity
         self.runtime = LambdaRuntime(region)
+        # What each function called, for the IAM check (sandbox/aws/iam_evaluation.py).
+        self.api_calls = api_calls.ApiCallLog()
         self.events = EventRouter(self.runtime, lambda: self.client("stepfunctions"))
         self._server: SandboxMotoServer | None = None
         self._endpoint_url: str | None = None
@@ -211,6 +213,7 @@ class LocalAws:
         self._patches.replace(LambdaSimpleBackend, "invoke", self.runtime.moto_invoke())
         sfn_fixes.install(self._patches)
         sfn_clients.install(self._patches)
+        api_calls.install(self._patches, self.api_calls)
         self.events.install(self._patches)
         if self.enforce_s3_integrity:
             s3_integrity.install(self._patches, {ACCESS_KEY_ID: SECRET_ACCESS_KEY})

@@ -1,0 +1,163 @@
+"""The roles the CDK stack gives the functions allow every AWS call they make.
+
+moto authorizes nothing, so a function whose role lacks a permission passes every sandbox
+test and fails on the first real run (it happened twice: the upload's HEAD of the snapshot,
+the listing of migration records). Here the sandbox records each call and presigned URL of
+each function while a backup tick, a quiesced backup that prunes an expired set, a migration
+that fails and rolls back, an alarm-started migration that succeeds and a fallback DNS poll
+run (each invocation in a cold container, so every function makes its own first calls), and
+the identity policies synthesized for the same configuration are evaluated against them.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sandbox.aws.api_calls import ApiCall
+from sandbox.aws.environment import ACCESS_KEY_ID
+from sandbox.aws.iam_evaluation import (
+    TemplateReader,
+    bind_to_environment,
+    function_roles,
+    unauthorized_calls,
+)
+from sandbox.aws.iam_requirements import AccountContext
+from sandbox.aws.lambdas import ACCOUNT_ID
+from sandbox.drill import run_scheduled_backup, start_migration
+from sandbox.environment import KUBECONFIG_SECRET_PREFIX, Sandbox, SandboxOptions
+from sandbox.failure_drill import run_failure_drill
+from stacks import catalog
+from stacks.config import REPO_ROOT
+from tests.integration.backup_driver import bucket_keys, run_backup, wait_until
+from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT
+
+pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
+                                reason="needs the sandbox's simulated HyperShift operator")
+
+SANDBOX_OPTIONS = SandboxOptions(cold_container_per_invocation=True)
+EXPIRED_BACKUP = "20250101T000000Z-0000dead"  # far beyond the weekly retention
+
+
+@dataclass(frozen=True)
+class Recorded:
+    template: dict[str, Any]
+    reader: TemplateReader
+    roles: dict[str, str]
+    calls: dict[str, list[ApiCall]]
+    expired_keys_left: list[str]
+
+    def findings(self, reader: TemplateReader | None = None) -> list[str]:
+        return [str(f) for f in unauthorized_calls(reader or self.reader, self.calls,
+                                                   self.roles,
+                                                   function_access_key=ACCESS_KEY_ID)]
+
+
+def _synthesized_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The stack as configured like the sandbox: its kubeconfig prefix, and presigned GETs
+    signed with the function's own credentials (no dedicated signer user)."""
+    from tests.infrastructure.synth_helpers import synthesize
+
+    return synthesize(tmp_path_factory.mktemp("cdk.out"),
+                      (REPO_ROOT / "statemachines", frozenset()),
+                      kubeconfigSecretPrefix=KUBECONFIG_SECRET_PREFIX,
+                      restoreUrlSigner=False).template
+
+
+def _plant_expired_backup(sandbox: Sandbox) -> str:
+    prefix = f"backups/{sandbox.plan.namespace}/{sandbox.plan.name}/{EXPIRED_BACKUP}/"
+    sandbox.aws.client("s3").put_object(
+        Bucket=sandbox.backup_env.bucket, Key=f"{prefix}objects/index.json", Body=b"[]",
+        ServerSideEncryption="aws:kms", SSEKMSKeyId=sandbox.backup_env.kms_key_arn)
+    return prefix
+
+
+def _run_every_path(sandbox: Sandbox) -> None:
+    assert run_scheduled_backup(sandbox)["status"] == "SUCCEEDED"
+    assert run_backup(sandbox, consistency="quiesced").status == "SUCCEEDED"
+    result = run_failure_drill(sandbox, "AwaitHostedClusterReady",
+                               lambda: start_migration(sandbox))
+    assert result["status"] == "FAILED" and result["served_by"] == "source"
+    sfn = sandbox.aws.client("stepfunctions")
+    machine = sandbox.state_machines["Migration"]
+    assert sandbox.trigger_alarm()
+    sandbox.aws.wait_for_deliveries()
+
+    def alarm_migration_done() -> bool:
+        runs = sfn.list_executions(stateMachineArn=machine)["executions"]
+        return len(runs) == 2 and all(run["status"] != "RUNNING" for run in runs)
+
+    wait_until(alarm_migration_done, timeout=240)
+    statuses = sorted(r["status"] for r in sfn.list_executions(stateMachineArn=machine)
+                      ["executions"])
+    assert statuses == ["FAILED", "SUCCEEDED"]
+    sandbox.fire_dns_fallback_poll()
+    sandbox.aws.wait_for_deliveries()
+
+
+@pytest.fixture(scope="module")
+def recorded(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
+    template = _synthesized_template(tmp_path_factory)
+    expired = _plant_expired_backup(sandbox)
+    sandbox.aws.api_calls.clear()
+    _run_every_path(sandbox)
+    account = AccountContext(sandbox.aws.region, ACCOUNT_ID,
+                             {sandbox.backup_env.bucket: sandbox.backup_env.kms_key_arn})
+    yield Recorded(template, bind_to_environment(template, dict(os.environ), account),
+                   function_roles(template, [spec.name for spec in catalog.LAMBDA_FUNCTIONS]),
+                   sandbox.aws.api_calls.by_function(), bucket_keys(sandbox, expired))
+
+
+def test_every_call_a_function_makes_is_allowed_by_its_role(recorded: Recorded):
+    assert recorded.findings() == []
+
+
+def test_every_function_granted_aws_access_was_exercised(recorded: Recorded):
+    """Otherwise a clean result would only say that the calls that happened were allowed."""
+    granted = {spec.name for spec in catalog.LAMBDA_FUNCTIONS if spec.grants}
+    assert granted - recorded.calls.keys() == set()
+
+
+def test_the_paths_that_need_rare_permissions_ran(recorded: Recorded):
+    made = {(function, call.operation, call.presigned)
+            for function, calls in recorded.calls.items() for call in calls}
+    assert {("UploadSnapshot", "PutObject", True), ("UploadSnapshot", "HeadObject", False),
+            ("RestoreOnDestination", "GetObject", True),
+            ("PruneBackups", "DeleteObjects", False),
+            ("StartMigrationFromAlarm", "StartExecution", False),
+            ("WatchDnsCleanup", "Scan", False),
+            ("WriteMigrationReport", "GetExecutionHistory", False)} <= made
+    assert recorded.expired_keys_left == []
+
+
+def _without_statement(recorded: Recorded, function: str, sid: str) -> TemplateReader:
+    template = copy.deepcopy(recorded.template)
+    role = recorded.roles[function]
+    removed = 0
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::IAM::Policy" or {"Ref": role} not in \
+                resource["Properties"].get("Roles", []):
+            continue
+        statements = resource["Properties"]["PolicyDocument"]["Statement"]
+        kept = [s for s in statements if s.get("Sid") != sid]
+        removed += len(statements) - len(kept)
+        resource["Properties"]["PolicyDocument"]["Statement"] = kept
+    assert removed, f"{function} has no statement {sid}"
+    return TemplateReader(template, recorded.reader.account, recorded.reader.bound)
+
+
+@pytest.mark.parametrize(("function", "sid", "needed"), [
+    ("UploadSnapshot", "ConfirmSnapshotUpload", "s3:GetObject on arn:aws:s3:::"),
+    ("RestoreOnDestination", "UseBackupKey", "kms:Decrypt on arn:aws:kms:"),
+    ("PruneBackups", "DeleteBackupObjects", "s3:DeleteObject on arn:aws:s3:::"),
+])
+def test_a_grant_taken_away_is_reported(recorded: Recorded, function: str, sid: str,
+                                        needed: str):
+    findings = recorded.findings(_without_statement(recorded, function, sid))
+    assert findings and all(f.startswith(f"{function}: ") for f in findings)
+    assert any(needed in f for f in findings), findings
