@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sandbox.aws.provisioning import BackupEnvironment, provision_backup_environment
+from sandbox.aws.provisioning import (
+    BackupEnvironment,
+    RestoreUrlSignerKey,
+    provision_backup_environment,
+    provision_restore_url_signer,
+)
 from sandbox.aws.server import LocalAws
 from sandbox.aws.statemachines import deploy_state_machines
 from sandbox.controllers.base import Controller
@@ -95,6 +100,10 @@ class SandboxOptions:
     # Every invocation starts from a cold container (no client or kubeconfig cached by an
     # earlier invocation of another function), so each function makes its own first calls.
     cold_container_per_invocation: bool = False
+    # Who signs the restoreSnapshotURL: "dedicated", the IAM user and secret the stack creates
+    # by default (context restoreUrlSigner), or "function", the function's own credentials
+    # (restoreUrlSigner=false without restoreUrlSignerSecret).
+    restore_url_signer: Literal["dedicated", "function"] = "dedicated"
 
 
 @dataclass
@@ -116,6 +125,7 @@ class Sandbox:
         self.options = options or SandboxOptions()
         self.aws = LocalAws()
         self.backup_env: BackupEnvironment | None = None
+        self.restore_url_signer: RestoreUrlSignerKey | None = None  # when "dedicated"
         self.state_machines: dict[str, str] = {}
         self.zone_id = ""
         self.management: dict[Role, ManagementClusterRuntime] = {}
@@ -212,6 +222,13 @@ class Sandbox:
             # Handler output is captured per function (sandbox/aws/cloudwatch_logs.py).
             "POWERTOOLS_LOG_LEVEL": os.environ.get("HCP_DR_SANDBOX_LOG_LEVEL", "INFO"),
         })
+        if self.options.restore_url_signer == "dedicated":
+            self.restore_url_signer = provision_restore_url_signer(
+                self.aws, self.backup_env.kms_key_arn)
+            self.aws.trust_access_key(self.restore_url_signer.access_key_id,
+                                      self.restore_url_signer.secret_access_key)
+            self._set_environment(
+                {"HCP_DR_RESTORE_URL_SIGNER_SECRET": self.restore_url_signer.secret_arn})
         dependencies.reset()  # a new sandbox is a fresh set of Lambda containers
         if self.options.cold_container_per_invocation:
             self.aws.runtime.cold_start = dependencies.reset

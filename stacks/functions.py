@@ -447,9 +447,12 @@ class Functions(Construct):
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="UseBackupKey",
             # SSE-KMS: PutObject needs GenerateDataKey, GetObject Decrypt; nothing calls
-            # kms:Encrypt itself.
+            # kms:Encrypt itself, nor KMS directly: the key works only through S3 (the IAM
+            # check of tests/integration/test_iam_grants_cover_every_call.py holds us to it).
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=[self._storage.key.key_arn],
+            conditions={"StringEquals": {
+                "kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
         ))
 
     def _states_task(self, role: iam.Role) -> None:

@@ -240,19 +240,23 @@ def function_roles(template: Mapping[str, Any],
 # -- the check ----------------------------------------------------------------------------
 
 def unauthorized_calls(reader: TemplateReader, calls_by_function: Mapping[str, list[ApiCall]],
-                       roles: Mapping[str, str], *,
-                       function_access_key: str) -> list[Finding]:
-    """Every call that its function's role would not allow (or that cannot be judged)."""
+                       roles: Mapping[str, str], *, function_access_key: str,
+                       other_principals: Mapping[str, str] | None = None) -> list[Finding]:
+    """Every call that the principal who signed it would not be allowed (or that cannot be
+    judged). A call signed with `function_access_key` is judged as its function's role; one
+    signed with a key of `other_principals` (access key id -> logical id of a user or role,
+    e.g. the restore-URL signer) as that principal."""
     findings: list[Finding] = []
+    others = {key: reader.statements(principal)
+              for key, principal in (other_principals or {}).items()}
     for function, calls in sorted(calls_by_function.items()):
         if function not in roles:
             findings.extend(Finding(function, call, None, "no role in the template")
                             for call in calls[:1])
             continue
-        statements = reader.statements(roles[function])
+        signers = {function_access_key: reader.statements(roles[function]), **others}
         for call in _distinct(calls):
-            findings.extend(_judge(function, call, statements, reader.account,
-                                   function_access_key))
+            findings.extend(_judge(function, call, signers, reader.account))
     return findings
 
 
@@ -265,15 +269,15 @@ def _distinct(calls: list[ApiCall]) -> list[ApiCall]:
     return list(seen.values())
 
 
-def _judge(function: str, call: ApiCall, statements: list[Statement],
-           account: AccountContext, function_access_key: str) -> list[Finding]:
-    if call.access_key_id != function_access_key:
-        return [Finding(function, call, None, "signed with credentials that are not the "
-                                              "function's role: judge that principal instead")]
+def _judge(function: str, call: ApiCall, signers: Mapping[str, list[Statement]],
+           account: AccountContext) -> list[Finding]:
+    statements = signers.get(call.access_key_id)
+    if statements is None:
+        return [Finding(function, call, None, "signed with credentials of no known principal")]
     try:
         needed = requirements(call, account)
     except UnmappedApiCall as exc:
         return [Finding(function, call, None, f"no IAM mapping for {exc}: add it to "
                                               "sandbox/aws/iam_requirements.py")]
-    return [Finding(function, call, requirement, "not allowed by the role")
+    return [Finding(function, call, requirement, "not allowed by the signer's policies")
             for requirement in needed if not allowed(statements, requirement)]

@@ -34,6 +34,8 @@ class AccountContext:
     region: str
     account: str
     bucket_keys: Mapping[str, str] = field(default_factory=dict)  # bucket -> KMS key ARN
+    # secret ARN or name -> the customer-managed KMS key encrypting it (absent: AWS's key)
+    secret_keys: Mapping[str, str] = field(default_factory=dict)
     partition: str = "aws"
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
@@ -129,10 +131,14 @@ def _batch(call: ApiCall, account: AccountContext) -> Iterator[Requirement]:
 def _secret(call: ApiCall, account: AccountContext) -> Iterator[Requirement]:
     """A secret named without its ARN is authorized against its ARN, which ends in `-` and six
     random characters: a policy must allow for them."""
-    secret = call.parameters["SecretId"]
-    if not secret.startswith("arn:"):
-        secret = account.arn("secretsmanager", f"secret:{secret}-AbCdEf")
+    secret_id = call.parameters["SecretId"]
+    secret = secret_id if secret_id.startswith("arn:") else \
+        account.arn("secretsmanager", f"secret:{secret_id}-AbCdEf")
     yield Requirement(f"secretsmanager:{call.operation}", secret)
+    key = account.secret_keys.get(secret_id)
+    if key is not None and call.operation == "GetSecretValue":
+        yield Requirement("kms:Decrypt", key,
+                          {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"})
 
 
 def _unscoped(action: str) -> Mapper:

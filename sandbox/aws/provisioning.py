@@ -11,7 +11,8 @@ in the stack). The returned
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sandbox.aws.lambdas import ACCOUNT_ID
@@ -109,3 +110,28 @@ def provision_backup_environment(local_aws: LocalAws, prefix: str = "hcp-dr") ->
 
     topic_arn = local_aws.client("sns").create_topic(Name=f"{prefix}-backup-failures")["TopicArn"]
     return BackupEnvironment(bucket, key_id, key_arn, table, topic_arn)
+
+
+@dataclass(frozen=True)
+class RestoreUrlSignerKey:
+    """The dedicated restore-URL signer the stack creates by default (stacks/signer.py): an IAM
+    user, its access key, and the secret holding the pair, encrypted with the backup key."""
+
+    secret_arn: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+def provision_restore_url_signer(local_aws: LocalAws, kms_key_arn: str,
+                                 prefix: str = "hcp-dr") -> RestoreUrlSignerKey:
+    user = f"{prefix}-restore-url-signer"
+    iam = local_aws.client("iam")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    # The JSON keys stacks/signer.py writes and signer_from_secret reads.
+    document = {"access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"]}
+    secret = local_aws.client("secretsmanager").create_secret(
+        Name=f"{prefix}/restore-url-signer", KmsKeyId=kms_key_arn,
+        SecretString=json.dumps(document))
+    return RestoreUrlSignerKey(secret["ARN"], key["AccessKeyId"], key["SecretAccessKey"])

@@ -3,7 +3,8 @@
 Measured on moto 5.2.5: a PUT whose body does not match its `x-amz-checksum-sha256` (or
 `Content-MD5`) header is stored anyway, and a presigned URL's signature is never checked, so
 a PUT that drops or alters a signed header also succeeds. AWS rejects all of these. While a
-`LocalAws` runs, object PUTs (and multipart parts) get the AWS behaviour:
+`LocalAws` runs, object PUTs (and multipart parts) get the AWS behaviour, and so do the
+signatures of presigned GETs and HEADs (the restore URL the etcd init script fetches):
 
 - `x-amz-checksum-sha256|sha1|crc32` or `Content-MD5` that differs from the body: 400 BadDigest;
 - a presigned SigV4 URL whose signature does not match the request (e.g. the signed
@@ -112,7 +113,9 @@ def presigned_url_rejection(
 
 
 def install(patches: PatchSet, secret_keys: dict[str, str]) -> None:
-    """Check integrity on object PUTs and multipart parts while `patches` is applied."""
+    """Check integrity on object PUTs and multipart parts, and presigned signatures on object
+    reads, while `patches` is applied. `secret_keys` (access key id -> secret) is read at each
+    request: keys added later (the restore-URL signer's) are honoured."""
 
     def guarded(original: Callable[[S3Response], Any]) -> Callable[[S3Response], Any]:
         def put(self: S3Response) -> Any:
@@ -124,8 +127,18 @@ def install(patches: PatchSet, secret_keys: dict[str, str]) -> None:
 
         return put
 
+    def signature_checked(original: Callable[[S3Response], Any]) -> Callable[[S3Response], Any]:
+        def read(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+            return presigned_url_rejection(self.method, self.raw_path, self.parsed_url.query,
+                                           self.headers, secret_keys) \
+                or original(self, *args, **kwargs)
+
+        return read
+
     for operation in ("put_object", "upload_part"):
         patches.replace(S3Response, operation, guarded(getattr(S3Response, operation)))
+    for operation in ("get_object", "head_object"):
+        patches.replace(S3Response, operation, signature_checked(getattr(S3Response, operation)))
 
 
 

@@ -46,6 +46,8 @@ class LocalAws:
         self.runtime = LambdaRuntime(region)
         # What each function called, for the IAM check (sandbox/aws/iam_evaluation.py).
         self.api_calls = api_calls.ApiCallLog()
+        # Access key id -> secret of every principal that may sign presigned URLs here.
+        self._access_keys = {ACCESS_KEY_ID: SECRET_ACCESS_KEY}
         self.events = EventRouter(self.runtime, lambda: self.client("stepfunctions"))
         self._server: SandboxMotoServer | None = None
         self._endpoint_url: str | None = None
@@ -192,6 +194,10 @@ class LocalAws:
     def execution_timeline(self, execution_arn: str) -> list[executions.StageTiming]:
         return executions.execution_timeline(self.client("stepfunctions"), execution_arn)
 
+    def trust_access_key(self, access_key_id: str, secret_access_key: str) -> None:
+        """Accept presigned URLs signed with this key pair (an IAM user's, made in moto)."""
+        self._access_keys[access_key_id] = secret_access_key
+
     # -- EventBridge and Scheduler --------------------------------------------------------
 
     def fire_schedule(self, name: str, group: str = "default") -> Delivery:
@@ -216,7 +222,7 @@ class LocalAws:
         api_calls.install(self._patches, self.api_calls)
         self.events.install(self._patches)
         if self.enforce_s3_integrity:
-            s3_integrity.install(self._patches, {ACCESS_KEY_ID: SECRET_ACCESS_KEY})
+            s3_integrity.install(self._patches, self._access_keys)
 
     def _configure_moto(self) -> None:
         # GET /moto-api/config omits "stepfunctions", so the previous values are read from

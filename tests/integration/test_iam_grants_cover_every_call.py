@@ -6,7 +6,8 @@ the listing of migration records). Here the sandbox records each call and presig
 each function while a backup tick, a quiesced backup that prunes an expired set, a migration
 that fails and rolls back, an alarm-started migration that succeeds and a fallback DNS poll
 run (each invocation in a cold container, so every function makes its own first calls), and
-the identity policies synthesized for the same configuration are evaluated against them.
+the identity policies synthesized for the same configuration are evaluated against them: a
+presigned URL against those of whoever signed it (the restore URL: the signer user).
 """
 
 from __future__ import annotations
@@ -52,21 +53,28 @@ class Recorded:
     calls: dict[str, list[ApiCall]]
     expired_keys_left: list[str]
 
+    signer_access_key: str
+
     def findings(self, reader: TemplateReader | None = None) -> list[str]:
-        return [str(f) for f in unauthorized_calls(reader or self.reader, self.calls,
-                                                   self.roles,
-                                                   function_access_key=ACCESS_KEY_ID)]
+        return [str(f) for f in unauthorized_calls(
+            reader or self.reader, self.calls, self.roles, function_access_key=ACCESS_KEY_ID,
+            other_principals={self.signer_access_key: _signer_user(self.template)})]
 
 
 def _synthesized_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The stack as configured like the sandbox: its kubeconfig prefix, and presigned GETs
-    signed with the function's own credentials (no dedicated signer user)."""
+    """The stack with its default settings but the sandbox's kubeconfig prefix: like the
+    sandbox, it has the dedicated restore-URL signer (`SandboxOptions.restore_url_signer`)."""
     from tests.infrastructure.synth_helpers import synthesize
 
     return synthesize(tmp_path_factory.mktemp("cdk.out"),
                       (REPO_ROOT / "statemachines", frozenset()),
-                      kubeconfigSecretPrefix=KUBECONFIG_SECRET_PREFIX,
-                      restoreUrlSigner=False).template
+                      kubeconfigSecretPrefix=KUBECONFIG_SECRET_PREFIX).template
+
+
+def _signer_user(template: dict[str, Any]) -> str:
+    [user] = [logical_id for logical_id, resource in template["Resources"].items()
+              if resource["Type"] == "AWS::IAM::User"]
+    return user
 
 
 def _plant_expired_backup(sandbox: Sandbox) -> str:
@@ -106,11 +114,14 @@ def recorded(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iter
     expired = _plant_expired_backup(sandbox)
     sandbox.aws.api_calls.clear()
     _run_every_path(sandbox)
-    account = AccountContext(sandbox.aws.region, ACCOUNT_ID,
-                             {sandbox.backup_env.bucket: sandbox.backup_env.kms_key_arn})
+    key, signer = sandbox.backup_env.kms_key_arn, sandbox.restore_url_signer
+    assert signer is not None
+    account = AccountContext(sandbox.aws.region, ACCOUNT_ID, {sandbox.backup_env.bucket: key},
+                             {signer.secret_arn: key})
     yield Recorded(template, bind_to_environment(template, dict(os.environ), account),
                    function_roles(template, [spec.name for spec in catalog.LAMBDA_FUNCTIONS]),
-                   sandbox.aws.api_calls.by_function(), bucket_keys(sandbox, expired))
+                   sandbox.aws.api_calls.by_function(), bucket_keys(sandbox, expired),
+                   signer.access_key_id)
 
 
 def test_every_call_a_function_makes_is_allowed_by_its_role(recorded: Recorded):
@@ -133,21 +144,24 @@ def test_the_paths_that_need_rare_permissions_ran(recorded: Recorded):
             ("WatchDnsCleanup", "Scan", False),
             ("WriteMigrationReport", "GetExecutionHistory", False)} <= made
     assert recorded.expired_keys_left == []
+    [restore_url] = {call.access_key_id for call in recorded.calls["RestoreOnDestination"]
+                     if call.presigned}
+    assert restore_url == recorded.signer_access_key
 
 
-def _without_statement(recorded: Recorded, function: str, sid: str) -> TemplateReader:
+def _without_statement(recorded: Recorded, principal: str, sid: str) -> TemplateReader:
     template = copy.deepcopy(recorded.template)
-    role = recorded.roles[function]
     removed = 0
     for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy" or {"Ref": role} not in \
-                resource["Properties"].get("Roles", []):
+        attached = resource["Properties"].get("Roles", []) + \
+            resource["Properties"].get("Users", []) if "Properties" in resource else []
+        if resource["Type"] != "AWS::IAM::Policy" or {"Ref": principal} not in attached:
             continue
         statements = resource["Properties"]["PolicyDocument"]["Statement"]
         kept = [s for s in statements if s.get("Sid") != sid]
         removed += len(statements) - len(kept)
         resource["Properties"]["PolicyDocument"]["Statement"] = kept
-    assert removed, f"{function} has no statement {sid}"
+    assert removed, f"{principal} has no statement {sid}"
     return TemplateReader(template, recorded.reader.account, recorded.reader.bound)
 
 
@@ -155,9 +169,19 @@ def _without_statement(recorded: Recorded, function: str, sid: str) -> TemplateR
     ("UploadSnapshot", "ConfirmSnapshotUpload", "s3:GetObject on arn:aws:s3:::"),
     ("RestoreOnDestination", "UseBackupKey", "kms:Decrypt on arn:aws:kms:"),
     ("PruneBackups", "DeleteBackupObjects", "s3:DeleteObject on arn:aws:s3:::"),
+    ("RestoreOnDestination", "DecryptRestoreUrlSigner", "kms:Decrypt on arn:aws:kms:"),
 ])
 def test_a_grant_taken_away_is_reported(recorded: Recorded, function: str, sid: str,
                                         needed: str):
-    findings = recorded.findings(_without_statement(recorded, function, sid))
+    findings = recorded.findings(_without_statement(recorded, recorded.roles[function], sid))
     assert findings and all(f.startswith(f"{function}: ") for f in findings)
     assert any(needed in f for f in findings), findings
+
+
+def test_the_restore_url_is_judged_as_the_signer_user_not_the_function(recorded: Recorded):
+    reader = _without_statement(recorded, _signer_user(recorded.template), "ReadEtcdSnapshots")
+    findings = recorded.findings(reader)
+    assert len(findings) == 2, findings  # one restore URL per migration
+    for finding in findings:
+        assert finding.startswith("RestoreOnDestination: s3:GetObject needs s3:GetObject on ")
+        assert finding.endswith("/etcd/snapshot.db (not allowed by the signer's policies)")

@@ -140,16 +140,38 @@ def test_an_operation_without_a_mapping_is_a_finding_not_a_pass():
     assert "no IAM mapping for s3:PutBucketPolicy" in str(finding)
 
 
-def test_a_url_signed_by_someone_else_is_not_judged_as_the_function():
-    reader = TemplateReader({"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
-        "Policies": [{"PolicyDocument": {"Statement": [
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}}}},
-        ACCOUNT, {})
-    call = ApiCall("F", "s3", "GetObject", {"Bucket": "logs", "Key": "k"}, presigned=True,
+def test_a_url_is_judged_as_whoever_signed_it():
+    def principal(statement: dict) -> dict:
+        return {"Type": "AWS::IAM::Role", "Properties": {
+            "Policies": [{"PolicyDocument": {"Statement": [statement]}}]}}
+
+    reader = TemplateReader({"Resources": {
+        "Role": principal({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
+        "Signer": principal({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}),
+    }}, ACCOUNT, {})
+    read = ApiCall("F", "s3", "GetObject", {"Bucket": "logs", "Key": "k"}, presigned=True,
                    access_key_id="SIGNER")
-    [finding] = unauthorized_calls(reader, {"F": [call]}, {"F": "Role"},
-                                   function_access_key="AK")
-    assert "not the function's role" in finding.reason
+    judged = {key: [f.reason for f in unauthorized_calls(
+        reader, {"F": [read]}, {"F": "Role"}, function_access_key="AK",
+        other_principals=others)] for key, others in (
+            ("as the signer", {"SIGNER": "Signer"}), ("unknown", {}))}
+    assert judged == {"as the signer": ["not allowed by the signer's policies"],
+                      "unknown": ["signed with credentials of no known principal"]}
+    function_signed = ApiCall("F", "s3", "GetObject", {"Bucket": "logs", "Key": "k"},
+                              presigned=True, access_key_id="AK")
+    assert unauthorized_calls(reader, {"F": [function_signed]}, {"F": "Role"},
+                              function_access_key="AK") == []
+
+
+def test_reading_a_secret_under_a_customer_key_needs_that_key_through_secrets_manager():
+    arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:hcp-dr/signer-AbCdEf"
+    account = AccountContext("eu-west-1", "111122223333", secret_keys={arn: KEY})
+    [read, decrypt] = requirements(ApiCall("F", "secretsmanager", "GetSecretValue",
+                                           {"SecretId": arn}), account)
+    assert read == Requirement("secretsmanager:GetSecretValue", arn)
+    assert decrypt == Requirement("kms:Decrypt", KEY, {
+        "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"})
+    assert not allowed([allow("kms:Decrypt", KEY, VIA_S3)], decrypt)
 
 
 def test_template_references_resolve_through_the_function_environment():
