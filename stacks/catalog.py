@@ -69,8 +69,9 @@ DNS_READ = "route53:read"
 # their DNS targets, the migration report); with KMS_USE, as the bucket is SSE-KMS.
 MIGRATION_RECORDS_READ = "migration-records:read"
 MIGRATION_RECORDS_WRITE = "migration-records:write"
-# dynamodb:Scan on the lock table: WatchDnsCleanup finds the pending `dns-wait#` items (the
-# table holds locks and a handful of waits; no index needed).
+# dynamodb:Scan on the lock table: WatchDnsCleanup finds the pending `dns-wait#` items, and
+# ListHostedClusters the hosted clusters a migration holds (the table holds a few items per
+# running execution; no index needed).
 LOCK_TABLE_SCAN = "lock-table:scan"
 # states:StartExecution and states:ListExecutions on the Migration state machine,
 # states:DescribeExecution on its executions: the alarm trigger starts one migration per HC.
@@ -155,7 +156,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",
         "List the hosted clusters to back up on every registered management cluster",
-        uses_kubernetes=True, timeout_seconds=120, grants=_KUBE | {KUBECONFIG_LIST},
+        uses_kubernetes=True, timeout_seconds=120,
+        grants=_KUBE | {KUBECONFIG_LIST, LOCK_TABLE_SCAN},
     ),
     LambdaFunctionSpec(
         "SummarizeBackupFanout", "hcp_dr.handlers.summarize_backup_fanout.handler",

@@ -58,7 +58,10 @@ class LambdaLogs:
         for name in self._service_loggers:
             for handler in logging.getLogger(name).handlers:
                 if isinstance(handler, logging.StreamHandler) and handler.stream is not router:
-                    handler.setStream(router)
+                    # Not setStream: it flushes the old stream, which may be a closed capture
+                    # of an earlier test (the logger was made while it was sys.stdout).
+                    with handler.lock or contextlib.nullcontext():
+                        handler.stream = router
 
     def uninstall(self) -> None:
         if isinstance(sys.stdout, _StdoutRouter) and sys.stdout._logs is self:

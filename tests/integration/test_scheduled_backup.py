@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
+from hcp_dr.adapters.lock_table import LockTable
 from sandbox.aws.executions import start_execution, wait_for_execution
 from sandbox.environment import Sandbox
+
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:Migration"
 
 
 def _fan_out(sandbox: Sandbox, selection: dict) -> dict:
@@ -50,3 +54,45 @@ def test_one_failing_cluster_does_not_stop_the_others(sandbox: Sandbox):
     finally:
         secrets.delete_secret(SecretId="hcp-dr/management-clusters/gone",
                               ForceDeleteWithoutRecovery=True)
+
+
+def _lock_table(sandbox: Sandbox) -> LockTable:
+    return LockTable(sandbox.aws.client("dynamodb"), sandbox.backup_env.lock_table)
+
+
+def test_only_live_migration_locks_count_as_migrations(sandbox: Sandbox):
+    locks, now = _lock_table(sandbox), int(time.time())
+    locks.acquire("hosted-cluster/clusters/moving", f"{EXECUTION}:moving", now, 600, "migration")
+    locks.acquire("hosted-cluster/clusters/backing-up", f"{EXECUTION}:b", now, 600, "backup")
+    locks.acquire("hosted-cluster/clusters/crashed", f"{EXECUTION}:old", now - 900, 600,
+                  "migration")
+    try:
+        assert locks.held_for("migration", now) == {"hosted-cluster/clusters/moving": "moving"}
+    finally:
+        for lock, owner in (("moving", "moving"), ("backing-up", "b"), ("crashed", "old")):
+            locks.release(f"hosted-cluster/clusters/{lock}", f"{EXECUTION}:{owner}")
+
+
+def test_a_cluster_being_migrated_is_skipped_without_a_failure(sandbox: Sandbox):
+    """A migration waiting hours for approval must not make every scheduled tick fail (and
+    page) on its lock: the tick skips the cluster, says which migration holds it, and
+    starts no backup of it."""
+    sfn = sandbox.aws.client("stepfunctions")
+    backups_before = len(sfn.list_executions(
+        stateMachineArn=sandbox.state_machines["Backup"])["executions"])
+    lock = f"hosted-cluster/{sandbox.plan.namespace}/{sandbox.plan.name}"
+    locks = _lock_table(sandbox)
+    locks.acquire(lock, f"{EXECUTION}:awaiting-approval", int(time.time()), 600, "migration")
+    try:
+        summary = _fan_out(sandbox, {})
+    finally:
+        locks.release(lock, f"{EXECUTION}:awaiting-approval")
+    assert (summary["succeeded"], summary["failed"], summary["clusters"]) == (0, 0, [])
+    assert summary["skipped_migrating"] == [{
+        "hosted_cluster": f"{sandbox.plan.namespace}/{sandbox.plan.name}",
+        "migration": "awaiting-approval", "management_clusters": ["source"]}]
+    assert len(sfn.list_executions(
+        stateMachineArn=sandbox.state_machines["Backup"])["executions"]) == backups_before
+    failures = [m for m in sandbox.aws.runtime.logs.metrics("SummarizeBackupFanout")
+                if "ScheduledBackupFailures" in m]
+    assert failures[-1]["ScheduledBackupFailures"] == [0.0]

@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
 
 _SORT_KEY = "lock"
+_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                        "InternalServerError", "RequestLimitExceeded"})
 
 
 class LockTable:
@@ -39,10 +41,33 @@ class LockTable:
             code = exc.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException":
                 raise ClusterLocked(self._holder_message(lock_id)) from None
-            if code in {"ProvisionedThroughputExceededException", "ThrottlingException",
-                        "InternalServerError", "RequestLimitExceeded"}:
+            if code in _THROTTLED:
                 raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
             raise
+
+    def held_for(self, purpose: str, now: int) -> dict[str, str]:
+        """Every unexpired lock taken for `purpose` ("backup", "migration"): lock id -> the
+        holding execution's name. One Scan: the table holds a few items per running
+        execution, not per hosted cluster."""
+        found: dict[str, str] = {}
+        try:
+            for page in self._client.get_paginator("scan").paginate(
+                TableName=self._table,
+                FilterExpression="begins_with(pk, :lock) AND #p = :purpose AND expires_at > :now",
+                ExpressionAttributeNames={"#p": "purpose", "#o": "owner"},
+                ExpressionAttributeValues={":lock": {"S": "lock#"}, ":purpose": {"S": purpose},
+                                           ":now": {"N": str(now)}},
+                ProjectionExpression="pk, #o",
+            ):
+                for item in page.get("Items", []):
+                    owner = item.get("owner", {}).get("S", "unknown")
+                    found[item["pk"]["S"].removeprefix("lock#")] = owner.rsplit(":", 1)[-1]
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in _THROTTLED:
+                raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
+            raise
+        return found
 
     def _holder_message(self, lock_id: str) -> str:
         item = self._client.get_item(

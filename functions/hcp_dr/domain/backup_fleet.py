@@ -7,11 +7,13 @@ backups, and the unreachable one shows up in the summary and in its clusters' fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from hcp_dr.domain.dr_locks import hosted_cluster_lock_id
 from hcp_dr.errors import HcpDrError
 from hcp_dr.models.backup_state import BackupRequest, Consistency
 from hcp_dr.models.cluster import HostedClusterRef, ManagementClusterId
@@ -39,6 +41,8 @@ class FleetTargets(BaseModel):
     unreachable: list[dict[str, str]]
     # namespace/name found on several management clusters: see _same_name_elsewhere.
     ambiguous: list[dict[str, object]] = []
+    # Held by a migration: see _not_migrating.
+    migrating: list[dict[str, object]] = []
 
 
 def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
@@ -53,13 +57,15 @@ def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
             for hc in found]
 
 
-def backup_targets(clusters: ManagementClusters, selection: FleetSelection) -> FleetTargets:
+def backup_targets(clusters: ManagementClusters, selection: FleetSelection,
+                   migrations: Mapping[str, str]) -> FleetTargets:
     """Every management cluster is listed at the same time, each on its own: one that
-    accepts connections and never answers costs one request timeout, not the others' turn."""
+    accepts connections and never answers costs one request timeout, not the others' turn.
+    `migrations`: the DR locks migrations hold (lock id -> execution name)."""
     if selection.hosted_clusters is not None:
-        refs = selection.hosted_clusters
+        refs, migrating = _not_migrating(selection.hosted_clusters, migrations)
         return FleetTargets(targets=[_request(r, selection.consistency) for r in refs],
-                            unreachable=[])
+                            unreachable=[], migrating=migrating)
     cluster_ids = selection.management_clusters or clusters.registered()
     with ThreadPoolExecutor(max_workers=max(1, min(LISTING_CONCURRENCY, len(cluster_ids)))) as pool:
         listings = list(pool.map(lambda c: _hosted_clusters_of(clusters, c), cluster_ids))
@@ -70,9 +76,32 @@ def backup_targets(clusters: ManagementClusters, selection: FleetSelection) -> F
             unreachable.append({"management_cluster": cluster_id, "error": listing})
         else:
             found += listing
+    found, migrating = _not_migrating(found, migrations)
     found, ambiguous = _same_name_elsewhere(found)
     return FleetTargets(targets=[_request(ref, selection.consistency) for ref in found],
-                        unreachable=unreachable, ambiguous=ambiguous)
+                        unreachable=unreachable, ambiguous=ambiguous, migrating=migrating)
+
+
+def _not_migrating(found: list[HostedClusterRef], migrations: Mapping[str, str],
+                   ) -> tuple[list[HostedClusterRef], list[dict[str, object]]]:
+    """A migration holds its hosted cluster's DR lock from preflight to the end, hours when
+    it waits for approval, and takes its own backup; a scheduled backup would only fail on
+    that lock and page. Such clusters are skipped and reported (on both management clusters
+    once the restore created the HC on the destination). A migration that starts after this
+    listing still refuses the backup: the lock decides, this only spares the noise."""
+    by_key: dict[str, list[HostedClusterRef]] = {}
+    for ref in found:
+        by_key.setdefault(f"{ref.namespace}/{ref.name}", []).append(ref)
+    kept: list[HostedClusterRef] = []
+    migrating: list[dict[str, object]] = []
+    for key, refs in by_key.items():
+        execution = migrations.get(hosted_cluster_lock_id(refs[0].namespace, refs[0].name))
+        if execution is None:
+            kept += refs
+        else:
+            migrating.append({"hosted_cluster": key, "migration": execution,
+                              "management_clusters": sorted(r.management_cluster for r in refs)})
+    return kept, migrating
 
 
 def _same_name_elsewhere(found: list[HostedClusterRef],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hcp_dr import dependencies
@@ -13,8 +15,10 @@ from hcp_dr.observability import logger
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     selection = parse_event(FleetSelection, event or {})
-    fleet = backup_targets(dependencies.management_clusters(), selection)
+    migrations = dependencies.lock_table().held_for("migration", int(time.time()))
+    fleet = backup_targets(dependencies.management_clusters(), selection, migrations)
     logger.info("backup targets listed", extra={
         "targets": len(fleet.targets), "unreachable": fleet.unreachable,
+        "migrating": fleet.migrating,
     })
     return fleet.model_dump(mode="json")

@@ -27,6 +27,7 @@ class FanoutEvent(BaseModel):
     results: list[ClusterBackupResult]
     unreachable: list[dict[str, str]] = []
     ambiguous: list[dict[str, object]] = []
+    migrating: list[dict[str, object]] = []  # skipped: a migration holds them (not a failure)
 
 
 @logger.inject_lambda_context
@@ -41,6 +42,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         "succeeded": len(succeeded), "failed": len(failed),
         "unreachable_management_clusters": parsed.unreachable,
         "same_name_on_several_management_clusters": parsed.ambiguous,
+        "skipped_migrating": parsed.migrating,
         "clusters": [r.model_dump() for r in parsed.results],
     }
     log = logger.info if not (failed or parsed.unreachable or parsed.ambiguous) else logger.error

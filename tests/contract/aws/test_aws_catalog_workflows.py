@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hcp_dr.domain.backup_fleet import FleetTargets
 from sandbox.aws import LocalAws, deploy_state_machine
 from sandbox.aws.statemachines import STATEMACHINES_DIR
 from stacks.catalog import STATE_MACHINES
@@ -36,10 +37,10 @@ def _target(name: str) -> dict[str, str]:
 def test_scheduled_backup_fans_out_and_isolates_failures(
     local_aws: LocalAws, tmp_path: Path
 ) -> None:
-    local_aws.register_handler("ListHostedClusters", lambda event, context: {
-        "targets": [_target("alpha"), _target("broken"), _target("gamma")], "unreachable": [],
-        "ambiguous": [],
-    })
+    # The real function's answer, whole: every field the ASL reads is there.
+    fleet = FleetTargets(targets=[_target("alpha"), _target("broken"), _target("gamma")],
+                         unreachable=[]).model_dump(mode="json")
+    local_aws.register_handler("ListHostedClusters", lambda event, context: fleet)
     summaries: list[dict[str, Any]] = []
     local_aws.register_handler("SummarizeBackupFanout",
                                lambda event, context: summaries.append(event) or {"ok": True})

@@ -44,7 +44,7 @@ def test_every_failure_is_reported_per_cluster_and_the_rest_are_listed():
         "mc-no-crd": FakeApi([]),  # the adapter answers [] where the CRD is not served
         "mc-b": FakeApi(["three"]),
     })
-    fleet = backup_targets(clusters, FleetSelection())
+    fleet = backup_targets(clusters, FleetSelection(), {})
     assert [(t.management_cluster, t.name) for t in fleet.targets] == [
         ("mc-a", "one"), ("mc-a", "two"), ("mc-b", "three")]
     assert fleet.unreachable == [
@@ -63,7 +63,7 @@ def test_management_clusters_are_listed_at_the_same_time_not_one_after_another()
             return super().list_custom(kind, namespace, label_selector)
 
     clusters = FakeClusters({f"mc-{i}": WaitingApi([f"hc-{i}"]) for i in range(6)})
-    fleet = backup_targets(clusters, FleetSelection())
+    fleet = backup_targets(clusters, FleetSelection(), {})
     assert sorted(t.name for t in fleet.targets) == [f"hc-{i}" for i in range(6)]
     assert len(clusters.threads) == 6
 
@@ -75,7 +75,34 @@ def test_one_name_on_two_management_clusters_is_reported_not_backed_up_as_one_se
         "mc-a": FakeApi(["dev", "prod"]),
         "mc-b": FakeApi(["dev"]),
     })
-    fleet = backup_targets(clusters, FleetSelection())
+    fleet = backup_targets(clusters, FleetSelection(), {})
     assert [(t.management_cluster, t.name) for t in fleet.targets] == [("mc-a", "prod")]
     assert fleet.ambiguous == [{"hosted_cluster": "clusters/dev",
                                 "management_clusters": ["mc-a", "mc-b"]}]
+
+
+def test_a_cluster_a_migration_holds_is_skipped_and_reported_not_failed_or_ambiguous():
+    """Mid-migration the HC exists on both management clusters and its lock is the
+    migration's: the scheduled run leaves it to the migration, which takes its own backup."""
+    clusters = FakeClusters({
+        "mc-a": FakeApi(["moving", "staying"]),
+        "mc-b": FakeApi(["moving"]),
+    })
+    migrations = {"hosted-cluster/clusters/moving": "alarm-1f2e-clusters-moving",
+                  "operator/mc-a": "alarm-1f2e-clusters-moving"}
+    fleet = backup_targets(clusters, FleetSelection(), migrations)
+    assert [(t.management_cluster, t.name) for t in fleet.targets] == [("mc-a", "staying")]
+    assert fleet.ambiguous == []
+    assert fleet.migrating == [{"hosted_cluster": "clusters/moving",
+                                "migration": "alarm-1f2e-clusters-moving",
+                                "management_clusters": ["mc-a", "mc-b"]}]
+
+
+def test_a_configured_selection_skips_a_migrating_cluster_too():
+    selection = FleetSelection(hosted_clusters=[
+        {"management_cluster": "mc-a", "namespace": "clusters", "name": "moving"},
+        {"management_cluster": "mc-a", "namespace": "clusters", "name": "staying"}])
+    fleet = backup_targets(FakeClusters({}), selection,
+                           {"hosted-cluster/clusters/moving": "m-1"})
+    assert [t.name for t in fleet.targets] == ["staying"]
+    assert [m["hosted_cluster"] for m in fleet.migrating] == ["clusters/moving"]
