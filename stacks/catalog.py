@@ -53,6 +53,11 @@ KUBECONFIG_LIST = "kubeconfig-secrets:list"  # find the registered management cl
 BUCKET_READ = "backup-bucket:read"
 BUCKET_WRITE = "backup-bucket:write"
 BUCKET_DELETE = "backup-bucket:delete"
+# s3:GetObject of the manifests only, with the listing: the catalog (retention, freshness)
+# reads no object, stored key or secret of a backup set.
+BACKUP_CATALOG_READ = "backup-catalog:read"
+# s3:GetObject of the etcd snapshots only: verification streams the snapshot and nothing else.
+SNAPSHOT_READ = "backup-snapshots:read"
 # HEAD of the snapshot object only: the upload stage confirms what S3 stored (size and the
 # SHA-256 it enforced) without any read of the backup set's other objects (keys, secrets).
 SNAPSHOT_CONFIRM = "backup-snapshots:confirm"
@@ -131,7 +136,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "VerifySnapshot", "hcp_dr.handlers.verify_snapshot.handler",
         "Stream the uploaded snapshot and check its SHA-256 and etcd's own trailer checksum",
-        timeout_seconds=900, memory_mb=512, grants=frozenset({BUCKET_READ, KMS_USE}),
+        timeout_seconds=900, memory_mb=512, grants=frozenset({SNAPSHOT_READ, KMS_USE}),
     ),
     LambdaFunctionSpec(
         "RemoveSnapshotFile", "hcp_dr.handlers.remove_snapshot_file.handler",
@@ -151,7 +156,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "PruneBackups", "hcp_dr.handlers.prune_backups.handler",
         "Apply the grandfather-father-son retention policy to a hosted cluster's backups",
-        grants=frozenset({BUCKET_READ, BUCKET_DELETE, KMS_USE}),
+        grants=frozenset({BACKUP_CATALOG_READ, BUCKET_DELETE, KMS_USE}),
     ),
     LambdaFunctionSpec(
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",
@@ -166,7 +171,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "RecordBackupOutcome", "hcp_dr.handlers.record_backup_outcome.handler",
         "Publish backup metrics (success, failure, duration, size, newest backup age)",
-        grants=frozenset({BUCKET_READ, KMS_USE}),
+        grants=frozenset({BACKUP_CATALOG_READ, KMS_USE}),
     ),
     # --- migration to another management cluster (statemachines/migration.asl.json) --------
     LambdaFunctionSpec(

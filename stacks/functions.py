@@ -334,17 +334,45 @@ class Functions(Construct):
         ))
         self._acknowledge_migration_objects(role)
 
+    def _snapshots(self) -> str:
+        return self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/etcd/snapshot.db")
+
     def _snapshot_confirm(self, role: iam.Role) -> None:
-        snapshots = self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/etcd/snapshot.db")
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="ConfirmSnapshotUpload",
             actions=["s3:GetObject"],  # HeadObject is authorised by s3:GetObject
-            resources=[snapshots],
+            resources=[self._snapshots()],
         ))
         acknowledge_wildcard_resource(
-            role, snapshots,
+            role, self._snapshots(),
             "The snapshot of each backup set lives at <cluster>/<backup-id>/etcd/snapshot.db; "
             "the upload stage reads its metadata (HEAD) to confirm the stored size and SHA-256.",
+        )
+
+    def _snapshot_read(self, role: iam.Role) -> None:
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ReadEtcdSnapshots",
+            actions=["s3:GetObject"],
+            resources=[self._snapshots()],
+        ))
+        acknowledge_wildcard_resource(
+            role, self._snapshots(),
+            "The snapshot of each backup set lives at <cluster>/<backup-id>/etcd/snapshot.db; "
+            "verification streams it and reads no other object of the set.",
+        )
+
+    def _catalog_read(self, role: iam.Role) -> None:
+        manifests = self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/manifest.json")
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ReadBackupManifests",
+            actions=["s3:GetObject"],
+            resources=[manifests],
+        ))
+        self._list_backup_objects(role)
+        acknowledge_wildcard_resource(
+            role, manifests,
+            "Each backup set's manifest lives at <cluster>/<backup-id>/manifest.json; the "
+            "catalog (retention, freshness) reads manifests and no key or secret of a set.",
         )
 
     def _migration_records_write(self, role: iam.Role) -> None:
@@ -407,13 +435,16 @@ class Functions(Construct):
             actions=["s3:GetObject", "s3:GetObjectAttributes"],
             resources=[self._backup_objects()],
         ))
+        self._list_backup_objects(role)
+        self._acknowledge_backup_objects(role)
+
+    def _list_backup_objects(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="ListBackupObjects",
             actions=["s3:ListBucket"],
             resources=[self._storage.bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{BACKUP_KEY_PREFIX}*"]}},
         ))
-        self._acknowledge_backup_objects(role)
 
     def _bucket_write(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
@@ -478,6 +509,8 @@ _GRANTS: dict[str, Callable[[Functions, iam.Role], None]] = {
     catalog.KUBECONFIG_READ: Functions._kubeconfig_read,
     KUBECONFIG_LIST: Functions._kubeconfig_list,
     catalog.BUCKET_READ: Functions._bucket_read,
+    catalog.BACKUP_CATALOG_READ: Functions._catalog_read,
+    catalog.SNAPSHOT_READ: Functions._snapshot_read,
     catalog.BUCKET_WRITE: Functions._bucket_write,
     catalog.BUCKET_DELETE: Functions._bucket_delete,
     catalog.LOCK_TABLE: Functions._lock_table,

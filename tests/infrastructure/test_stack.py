@@ -104,6 +104,10 @@ def test_grants_follow_the_catalog(synth: Synth) -> None:
             expected |= {"secretsmanager:ListSecrets"}
         if catalog.BUCKET_READ in spec.grants:
             expected |= {"s3:GetObject", "s3:GetObjectAttributes", "s3:ListBucket"}
+        if catalog.BACKUP_CATALOG_READ in spec.grants:
+            expected |= {"s3:GetObject", "s3:ListBucket"}
+        if catalog.SNAPSHOT_READ in spec.grants:
+            expected |= {"s3:GetObject"}
         if catalog.BUCKET_WRITE in spec.grants:
             expected |= {"s3:PutObject", "s3:AbortMultipartUpload"}
         if catalog.BUCKET_DELETE in spec.grants:
@@ -157,7 +161,7 @@ def test_no_wildcard_resource_on_data_services_except_acknowledged_prefixes(
     )
     bucket_prefixes = re.compile(
         rf"^<StorageBackupBucket\w+\.Arn>/({BACKUP_KEY_PREFIX}\*|{MIGRATION_KEY_PREFIX}\*"
-        rf"|{re.escape(SIGNED_OBJECTS)})$"
+        rf"|{re.escape(SIGNED_OBJECTS)}|{re.escape(BACKUP_KEY_PREFIX)}\*/manifest\.json)$"
     )
     for principal, statements in statements_by_principal(synth).items():
         for statement in statements:
@@ -493,14 +497,21 @@ def test_every_reader_of_migration_records_sees_a_missing_key_as_404(synth: Synt
         assert listing, role
 
 
-def test_the_upload_stage_may_head_the_snapshot_and_read_nothing_else(synth: Synth) -> None:
-    """It confirms what S3 stored (HeadObject needs s3:GetObject): on the snapshot key only,
-    not on the set's encryption key and secrets."""
+@pytest.mark.parametrize(("function", "readable"), [
+    ("UploadSnapshot", "etcd/snapshot.db"),
+    ("VerifySnapshot", "etcd/snapshot.db"),
+    ("PruneBackups", "manifest.json"),
+    ("RecordBackupOutcome", "manifest.json"),
+])
+def test_stages_that_need_one_object_of_a_set_read_no_other(synth: Synth, function: str,
+                                                           readable: str) -> None:
+    """Not the set's stored encryption key, its secrets or its objects: only what the stage
+    reads (HeadObject needs s3:GetObject too)."""
     functions = functions_by_name(synth)
-    statements = statements_by_principal(synth)[ref(functions["UploadSnapshot"][1]["Role"])]
+    statements = statements_by_principal(synth)[ref(functions[function][1]["Role"])]
     resources = [resource for s in statements if "s3:GetObject" in as_list(s["Action"])
                  for resource in map(flatten_reference, as_list(s["Resource"]))]
-    assert resources and all(r.endswith(f"/{BACKUP_KEY_PREFIX}*/etcd/snapshot.db")
+    assert resources and all(r.endswith(f"/{BACKUP_KEY_PREFIX}*/{readable}")
                              for r in resources), resources
 
 

@@ -170,6 +170,8 @@ def _without_statement(recorded: Recorded, principal: str, sid: str) -> Template
     ("RestoreOnDestination", "UseBackupKey", "kms:Decrypt on arn:aws:kms:"),
     ("PruneBackups", "DeleteBackupObjects", "s3:DeleteObject on arn:aws:s3:::"),
     ("RestoreOnDestination", "DecryptRestoreUrlSigner", "kms:Decrypt on arn:aws:kms:"),
+    ("RecordBackupOutcome", "ReadBackupManifests", "/manifest.json"),
+    ("VerifySnapshot", "ReadEtcdSnapshots", "/etcd/snapshot.db"),
 ])
 def test_a_grant_taken_away_is_reported(recorded: Recorded, function: str, sid: str,
                                         needed: str):
