@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+import uuid
 
 from sandbox.scenario.hosted_cluster import (
     CONTROL_PLANE_DEPLOYMENTS,
@@ -135,7 +136,12 @@ def etcd_pod(plan: HostedClusterPlan, index: int, pod_ip: str) -> PlannedObject:
     labels = {"app": "etcd", HCP_LABEL: plan.hcp_namespace,
               "statefulset.kubernetes.io/pod-name": f"etcd-{index}"}
     body = {"apiVersion": "v1", "kind": "Pod",
-            "metadata": _meta(f"etcd-{index}", plan.hcp_namespace, labels=labels),
+            "metadata": _meta(f"etcd-{index}", plan.hcp_namespace, labels=labels,
+                              ownerReferences=[{"apiVersion": "apps/v1", "kind": "StatefulSet",
+                                                "name": "etcd", "controller": True,
+                                                "blockOwnerDeletion": True,
+                                                "uid": str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                          f"{plan.hcp_namespace}/etcd"))}]),
             "spec": {"containers": [{"name": "etcd", "image": "sandbox/etcd"}],
                      "hostname": f"etcd-{index}", "subdomain": "etcd-discovery"}}
     status = {"phase": "Running", "podIP": pod_ip,

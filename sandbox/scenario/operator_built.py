@@ -133,9 +133,12 @@ def etcd_pod_body(statefulset: dict[str, Any], index: int) -> dict[str, Any]:
     labels = {**(template.get("metadata") or {}).get("labels", {}),
               "statefulset.kubernetes.io/pod-name": f"etcd-{index}"}
     spec = {**template["spec"], "hostname": f"etcd-{index}", "subdomain": "etcd-discovery"}
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": _meta(f"etcd-{index}", namespace, labels=labels),
-            "spec": spec}
+    metadata = _meta(f"etcd-{index}", namespace, labels=labels)
+    metadata["ownerReferences"] = [{
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "controller": True,
+        "blockOwnerDeletion": True, "name": statefulset["metadata"]["name"],
+        "uid": statefulset["metadata"].get("uid", "")}]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
 
 
 def _pod_condition(kind: str, ready: bool, reason: str = "", message: str = "") -> dict:

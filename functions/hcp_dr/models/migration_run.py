@@ -112,4 +112,6 @@ class CompensationTrail(BaseModel):
     teardown: dict | None = None  # TeardownSource
     operator: dict | None = None  # RestoreSourceOperator[AfterFailure]: the teardown began
     operator_error: StageFailure | None = None
+    ovn_error: StageFailure | None = None  # RestartOvnAfterFailure (after a failed teardown)
+    held_source_paused: bool | None = None  # HoldSourcePaused
     lock_release_error: StageFailure | None = None  # ReleaseLocksAfterFailure

@@ -47,6 +47,10 @@ def test_placeholders_are_exactly_the_catalogs():
         SPEC.extra_substitutions)
 
 
+# How Step Functions names a Lambda function that timed out or crashed (out of memory).
+LAMBDA_TIMEOUTS = {"Lambda.Unknown", "Lambda.ClientExecutionTimeoutException", "Sandbox.Timedout"}
+
+
 def test_every_lambda_task_retries_transient_errors_by_name():
     transient = {c.__name__ for c in vars(errors).values()
                  if isinstance(c, type) and issubclass(c, errors.TransientError)
@@ -54,11 +58,19 @@ def test_every_lambda_task_retries_transient_errors_by_name():
     for name, state in LAMBDA_TASKS.items():
         retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
         assert {"KubernetesApiUnavailable", "AwsServiceUnavailable"} <= retried, name
-        assert retried - {"States.ALL"} <= transient | {
+        assert retried - {"States.ALL"} <= transient | LAMBDA_TIMEOUTS | {
             "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
             "Lambda.TooManyRequestsException"}, name
         for rule in state["Retry"]:
             assert rule["IntervalSeconds"] <= 2, name
+
+
+def test_a_stage_that_timed_out_or_crashed_runs_once_more_before_its_catch():
+    """Every stage is safe to run twice, and a timeout (a slow API) is often passing; but a
+    stuck dependency must not double the time to failure more than once."""
+    for name, state in LAMBDA_TASKS.items():
+        [rule] = [r for r in state["Retry"] if set(r["ErrorEquals"]) & LAMBDA_TIMEOUTS]
+        assert set(rule["ErrorEquals"]) == LAMBDA_TIMEOUTS and rule["MaxAttempts"] == 1, name
 
 
 def test_only_validation_fails_without_a_catch():
@@ -93,6 +105,25 @@ def test_a_destination_that_may_still_run_the_cluster_holds_the_source_paused():
     assert "ResumeSource" in _walk(catch[-1]["Next"], stop=set())  # any other failure
 
 
+def test_a_compensation_that_never_finished_holds_the_source_once_the_restore_began():
+    """A timed-out, crashed or throttled CompensateDestination says nothing about what runs
+    on the destination: the same failure is judged by whether the restore had begun."""
+    [unfinished] = [c for c in STATES["CompensateDestination"]["Catch"]
+                    if "Lambda.Unknown" in c["ErrorEquals"]]
+    assert {"Sandbox.Timedout", "Lambda.TooManyRequestsException", "States.Timeout"} <= set(
+        unfinished["ErrorEquals"])
+    assert unfinished["ResultPath"] == "$.compensation_error"
+    choice = STATES[unfinished["Next"]]
+    [began] = choice["Choices"]
+    assert (began["Variable"], began["IsPresent"], began["Next"]) == (
+        "$.destination_touched", True, "HoldSourcePaused")
+    assert "ResumeSource" in _walk(choice["Default"], stop=set())
+    marker = STATES["AwaitDnsCleanup"]["Next"]
+    assert STATES[marker]["ResultPath"] == "$.destination_touched"
+    assert STATES[marker]["Next"] == "RestoreOnDestination"
+    assert STATES["HoldSourcePaused"]["ResultPath"] == "$.held_source_paused"
+
+
 def test_failures_before_the_pause_only_release_the_locks():
     for stage in ("AcquireLocks", "MarkSourceCluster"):
         assert STATES[stage]["Catch"][0]["Next"] == "ReleaseLocksAfterFailure"
@@ -104,6 +135,19 @@ def test_teardown_failure_brings_the_operator_back_without_compensating():
     after = _walk(STATES["TeardownSource"]["Catch"][0]["Next"], stop=set())
     assert "RestoreSourceOperatorAfterFailure" in after
     assert not after & {"CompensateDestination", "ResumeSource", "RecreateSourceRoutes"}
+
+
+def test_teardown_failure_still_reconnects_the_nodes_to_the_destination():
+    """The cluster runs on the destination once the teardown began: its OVN pods restart
+    (guide step 10) whether or not the operator came back, and a failure is reported."""
+    ovn = STATES["RestartOvnAfterFailure"]
+    assert ovn["Resource"] == STATES["RestartOvn"]["Resource"]
+    after_operator = STATES["RestoreSourceOperatorAfterFailure"]
+    assert {after_operator["Next"]} | {c["Next"] for c in after_operator["Catch"]} == {
+        "RestartOvnAfterFailure"}
+    assert ovn["Next"] == "ReleaseLocksAfterFailure"
+    assert [(c["ErrorEquals"], c["ResultPath"], c["Next"]) for c in ovn["Catch"]] == [
+        (["States.ALL"], "$.ovn_error", "ReleaseLocksAfterFailure")]
 
 
 def test_the_happy_path_order():

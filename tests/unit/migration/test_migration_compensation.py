@@ -7,6 +7,7 @@ import pytest
 from hcp_dr.domain.migration.compensation import compensate_destination
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.errors import (
+    AwsServiceUnavailable,
     DestinationCleanupPending,
     DestinationMayStillRun,
     KubernetesApiUnavailable,
@@ -18,6 +19,7 @@ from hcp_dr.models.kinds import (
     HOSTED_CONTROL_PLANES,
     NAMESPACES,
     NODE_POOLS,
+    PODS,
     SECRETS,
     STATEFULSETS,
 )
@@ -180,6 +182,30 @@ def test_a_destination_that_cannot_be_stopped_after_the_hc_was_created_may_still
         compensate_destination(kube, _requested(FakeBucket()), preflighted())
 
 
+def test_any_failure_to_stop_it_after_the_hc_was_created_holds_the_source():
+    """Not only a named API error: a bug or a library's own exception during the freeze
+    says just as little about what still runs there."""
+    kube = _world()
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("metadata")
+
+    kube.merge_patch_object = broken  # type: ignore[method-assign]
+    with pytest.raises(DestinationMayStillRun, match="KeyError"):
+        compensate_destination(kube, _requested(FakeBucket()), preflighted())
+
+
+def test_a_restore_record_that_cannot_be_read_is_no_proof_the_hc_is_absent():
+    class UnreadableBucket(FakeBucket):
+        def head(self, key):
+            raise AwsServiceUnavailable("S3 head: SlowDown")
+
+    kube = destination_cluster()
+    kube.unavailable = True
+    with pytest.raises(DestinationMayStillRun):
+        compensate_destination(kube, UnreadableBucket(), preflighted())
+
+
 def test_an_unreachable_destination_before_the_hc_was_created_is_only_transient():
     """No HC was ever requested there, so no control plane can run: the source may resume,
     and the compensation's own error is what the notice reports."""
@@ -238,3 +264,28 @@ def test_a_namespace_we_created_holding_only_ours_is_deleted():
     kube = _created_hc_namespace()
     result = compensate_destination(kube, FakeBucket(), preflighted())
     assert result["kept_namespaces"] == [] and kube.get_object(NAMESPACES, None, NS) is None
+
+
+def _controller_pod(kube, name: str, owner_kind: str) -> None:
+    kube.put(PODS, HCP_NS, {"metadata": {"name": name, "ownerReferences": [
+        {"kind": owner_kind, "name": name.rsplit("-", 1)[0], "controller": True}]}})
+
+
+def test_nothing_is_deleted_while_the_stopped_controllers_pods_still_exist():
+    """Scaling to 0 only asks: a terminating capi-provider pod can still act on a deleted
+    AWSMachine and terminate an instance the source shares. A rerun, which scales nothing
+    more, must keep waiting too."""
+    kube = _world()
+    _running_control_plane(kube)
+    _controller_pod(kube, "capi-provider-7d9f-x2x", "ReplicaSet")
+    _controller_pod(kube, "etcd-0", "StatefulSet")
+    kube.put(PODS, HCP_NS, {"metadata": {"name": "job-pod", "ownerReferences": [
+        {"kind": "Job", "name": "job", "controller": True}]}})
+    for _attempt in range(2):
+        with pytest.raises(DestinationCleanupPending, match=r"2 pods .* still stopping"):
+            compensate_destination(kube, FakeBucket(), preflighted())
+        assert [w for w in kube.writes if w[0] == "delete"] == []
+    for pod in ("capi-provider-7d9f-x2x", "etcd-0"):
+        kube.delete_object(PODS, HCP_NS, pod)
+    result = compensate_destination(kube, FakeBucket(), preflighted())
+    assert result["deleted"]["hostedclusters"] == 1

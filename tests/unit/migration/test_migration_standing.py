@@ -122,3 +122,22 @@ def test_a_namespace_left_in_place_for_others_is_named_for_later_cleanup():
     (action,) = standing.manual_actions
     assert f"Delete namespace {NS} on mc-b once nobody uses it" in action
     assert "hcp-dr.openshift.io/released-by-migration" in action
+
+
+def test_a_compensation_that_never_finished_after_the_restore_began_is_a_decision_too():
+    standing = _standing(compensation_error=_failed("Sandbox.Timedout"),
+                         destination_touched=True, held_source_paused=True)
+    assert standing.runs_on == "undetermined"
+    (action,) = standing.manual_actions
+    assert action.startswith(f"Decide where {NS}/{NAME} runs")
+    assert "CompensateDestination failed with Sandbox.Timedout" in action
+    assert "keeps running" not in standing.summary
+
+
+def test_nodes_not_reconnected_after_a_failed_teardown_are_their_own_action():
+    standing = _standing(operator={"replicas": 1}, ovn_error=_failed("GuestApiUnavailable"))
+    assert standing.runs_on == "destination"
+    assert len(standing.manual_actions) == 2
+    assert "OVN pods" in standing.manual_actions[1]
+    assert "guide step 10" in standing.manual_actions[1]
+    assert "GuestApiUnavailable" in standing.manual_actions[1]

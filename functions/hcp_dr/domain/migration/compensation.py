@@ -32,6 +32,7 @@ from hcp_dr.models.kinds import (
     HOSTED_CONTROL_PLANES,
     NAMESPACES,
     NODE_POOLS,
+    PODS,
     ApiResource,
 )
 from hcp_dr.models.migration import MigrationState
@@ -58,9 +59,10 @@ def _labelled(api: ManagementClusterApi, state: MigrationState,
     return found
 
 
-def freeze_restored_cluster(api: ManagementClusterApi, state: MigrationState) -> int:
-    """Stop everything that would act on the restored cluster's deletion; returns how many
-    workloads were scaled down.
+def freeze_restored_cluster(api: ManagementClusterApi, state: MigrationState,
+                            ) -> tuple[bool, int]:
+    """Stop everything that would act on the restored cluster's deletion; returns whether a
+    control plane of this migration is there, and how many workloads this call scaled down.
 
     By now the destination's operator may run the control plane, CAPI and CAPA in the HCP
     namespace. Deleting the HC or its AWSMachines under running controllers is not neutral:
@@ -83,7 +85,28 @@ def freeze_restored_cluster(api: ManagementClusterApi, state: MigrationState) ->
         if patch := _without_cleanup_annotation(hcp):
             api.merge_patch_object(HOSTED_CONTROL_PLANES, ref.hcp_namespace,
                                    hcp["metadata"]["name"], patch)
-    return scale_workloads_to_zero(api, ref.hcp_namespace) if ours_running else 0
+    return ours_running, scale_workloads_to_zero(api, ref.hcp_namespace) if ours_running else 0
+
+
+def _hosted_cluster_may_exist(bucket: BackupBucket, state: MigrationState) -> bool:
+    """The restore writes its record just before it creates the HC; a record that cannot be
+    read is no proof of absence."""
+    try:
+        return bucket.head(location_of(state).destination_hc_requested_key) is not None
+    except HcpDrError:
+        return True
+
+
+def _workload_pods(api: ManagementClusterApi, namespace: str) -> list[str]:
+    """Pods of the namespace's deployments and statefulsets that still exist. Scaling to 0
+    only asks; until they are gone (a grace period of up to 30 s), CAPA or the control-plane
+    operator may still act on a deletion and terminate instances the source shares."""
+    return sorted(pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace)
+                  if any(owner.get("controller") and owner.get("kind") in _WORKLOAD_OWNERS
+                         for owner in pod["metadata"].get("ownerReferences") or []))
+
+
+_WORKLOAD_OWNERS = frozenset({"ReplicaSet", "StatefulSet"})
 
 
 def _without_cleanup_annotation(obj: dict) -> dict:
@@ -133,14 +156,19 @@ def compensate_destination(api: ManagementClusterApi, bucket: BackupBucket,
     run there: DestinationMayStillRun, and the state machine holds the source paused rather
     than resume a second control plane for the same cluster."""
     try:
-        frozen = freeze_restored_cluster(api, state)
-    except HcpDrError as exc:
-        key = location_of(state).destination_hc_requested_key
-        if bucket.head(key) is not None:
+        ours_running, frozen = freeze_restored_cluster(api, state)
+    except Exception as exc:
+        if _hosted_cluster_may_exist(bucket, state):
             raise DestinationMayStillRun(
                 f"could not stop the hosted cluster restored on {state.request.destination} "
                 f"({type(exc).__name__}) after it had been created there") from exc
         raise
+    hcp_namespace = state.request.destination_ref.hcp_namespace
+    stopping = _workload_pods(api, hcp_namespace) if ours_running else []
+    if stopping:
+        raise DestinationCleanupPending(
+            f"{len(stopping)} pods of the control plane restored on "
+            f"{state.request.destination} still stopping: {', '.join(stopping[:10])}")
     kept = keep_shared_namespace(api, state)
     deleted: dict[str, int] = {}
     for kind, namespace, obj in _labelled(api, state):

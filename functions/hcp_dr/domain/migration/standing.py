@@ -71,7 +71,10 @@ class _Names:
 
 
 def _held(trail: CompensationTrail) -> bool:
-    return trail.compensation_error is not None and trail.compensation_error.Error == HELD
+    """HoldSourcePaused ran: the destination could not be reached to stop what was restored
+    there (HELD), or the compensation failed otherwise after the restore began."""
+    return bool(trail.held_source_paused) or (
+        trail.compensation_error is not None and trail.compensation_error.Error == HELD)
 
 
 def _runs_on(trail: CompensationTrail) -> RunsOn:
@@ -84,11 +87,17 @@ def _runs_on(trail: CompensationTrail) -> RunsOn:
     return "source"
 
 
-def _held_paused(names: _Names) -> str:
+def _held_paused(names: _Names, trail: CompensationTrail) -> str:
     request, hc = names.request, names.hosted_cluster
+    failure = trail.compensation_error.Error if trail.compensation_error else HELD
+    why = (f"the destination {request.destination} could not be reached to stop the control "
+           f"plane restored there after its HostedCluster had been created"
+           if failure == HELD else
+           f"CompensateDestination failed with {failure} after the restore on "
+           f"{request.destination} began, so nothing confirmed that a control plane restored "
+           f"there is stopped")
     return (
-        f"Decide where {hc} runs: the destination {request.destination} could not be reached "
-        f"to stop the control plane restored there after its HostedCluster had been created, "
+        f"Decide where {hc} runs: {why}, "
         f"so the source {request.source} was left paused (its Routes deleted) rather than run "
         f"a second control plane for the same cluster. If {request.destination} serves the "
         f"hosted cluster (HostedCluster {hc} Available, nodes Ready), finish the migration by "
@@ -119,13 +128,19 @@ def _after_teardown_began(names: _Names, trail: CompensationTrail,
             f"Scale deployment {OPERATOR_NAMESPACE}/{OPERATOR_DEPLOYMENT} on {source} back "
             f"to the replica count in its annotation {OPERATOR_REPLICAS_ANNOTATION}: "
             f"RestoreSourceOperator failed with {trail.operator_error.Error}.")
+    if trail.ovn_error is not None:
+        actions.append(
+            f"Delete the OVN pods of {names.hosted_cluster} in the hosted cluster (guide step "
+            f"10), so its nodes reconnect to the control plane on {names.request.destination}: "
+            f"RestartOvn failed with {trail.ovn_error.Error}; until then new workloads may get "
+            f"no network.")
     return actions
 
 
 def _before_teardown(names: _Names, trail: CompensationTrail) -> list[str]:
     request, actions = names.request, []
     if _held(trail):
-        return [_held_paused(names)]
+        return [_held_paused(names, trail)]
     if trail.resume_error is not None:
         actions.append(
             f"Bring {names.hosted_cluster} back up on {request.source}: ResumeSource failed "
