@@ -81,6 +81,9 @@ LOCK_TABLE_SCAN = "lock-table:scan"
 # states:StartExecution and states:ListExecutions on the Migration state machine,
 # states:DescribeExecution on its executions: the alarm trigger starts one migration per HC.
 MIGRATION_START = "migration-machine:start"
+# states:DescribeExecution on the Migration machine's executions: a scheduled tick skips the
+# hosted clusters whose lock a migration that still runs holds.
+MIGRATION_DESCRIBE = "migration-executions:describe"
 # states:GetExecutionHistory on the Migration machine's executions: the report's timeline.
 MIGRATION_HISTORY = "migration-executions:read-history"
 # ssm:GetParameter on the migration-policies parameter (HCP_DR_MIGRATION_POLICIES_PARAMETER).
@@ -162,7 +165,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",
         "List the hosted clusters to back up on every registered management cluster",
         uses_kubernetes=True, timeout_seconds=120,
-        grants=_KUBE | {KUBECONFIG_LIST, LOCK_TABLE_SCAN},
+        grants=_KUBE | {KUBECONFIG_LIST, LOCK_TABLE_SCAN, MIGRATION_DESCRIBE},
     ),
     LambdaFunctionSpec(
         "SummarizeBackupFanout", "hcp_dr.handlers.summarize_backup_fanout.handler",

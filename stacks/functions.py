@@ -17,7 +17,7 @@ from stacks import bundling, catalog
 from stacks.config import BACKUP_KEY_PREFIX, MIGRATION_KEY_PREFIX, ConfigError, StackConfig
 from stacks.monitoring import FailureNotifications
 from stacks.nag import acknowledge, acknowledge_wildcard_resource
-from stacks.signer import RestoreUrlSigner
+from stacks.signer import RestoreUrlSigner, via_service
 from stacks.storage import Storage
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -267,6 +267,22 @@ class Functions(Construct):
             "HCP_DR_MIGRATION_STATE_MACHINE_ARN", machine.state_machine_arn
         )
 
+    def _migration_describe(
+        self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
+        machines: dict[str, sfn.StateMachine],
+    ) -> None:
+        _machine, executions = self._migration_machine(spec, machines)
+        policy.add_statements(iam.PolicyStatement(
+            sid="DescribeMigrations",
+            actions=["states:DescribeExecution"],
+            resources=[executions],
+        ))
+        acknowledge_wildcard_resource(
+            policy, executions,
+            "The lock's owner is a migration execution whose name is generated per run; "
+            "describing it is limited to the executions of the one Migration state machine.",
+        )
+
     def _migration_history(
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
@@ -432,7 +448,7 @@ class Functions(Construct):
     def _bucket_read(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="ReadBackupObjects",
-            actions=["s3:GetObject", "s3:GetObjectAttributes"],
+            actions=["s3:GetObject"],
             resources=[self._backup_objects()],
         ))
         self._list_backup_objects(role)
@@ -482,8 +498,7 @@ class Functions(Construct):
             # check of tests/integration/test_iam_grants_cover_every_call.py holds us to it).
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=[self._storage.key.key_arn],
-            conditions={"StringEquals": {
-                "kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
+            conditions={"StringEquals": {"kms:ViaService": via_service("s3", self)}},
         ))
 
     def _states_task(self, role: iam.Role) -> None:
@@ -534,4 +549,5 @@ _STATE_MACHINE_GRANTS: dict[
 ] = {
     catalog.MIGRATION_START: Functions._migration_start,
     catalog.MIGRATION_HISTORY: Functions._migration_history,
+    catalog.MIGRATION_DESCRIBE: Functions._migration_describe,
 }

@@ -59,7 +59,7 @@ class RestoreUrlSigner(Construct):
                     sid="DecryptBackupObjectsThroughS3",
                     actions=["kms:Decrypt"],
                     resources=[storage.key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": _via("s3", self)}},
+                    conditions={"StringEquals": {"kms:ViaService": via_service("s3", self)}},
                 ),
             ],
         )
@@ -105,9 +105,12 @@ class RestoreUrlSigner(Construct):
             sid="DecryptRestoreUrlSigner",
             actions=["kms:Decrypt"],
             resources=[self._storage.key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": _via("secretsmanager", self)}},
+            conditions={"StringEquals": {"kms:ViaService": via_service("secretsmanager", self)}},
         ))
 
 
-def _via(service: str, scope: Construct) -> str:
-    return f"{service}.{Stack.of(scope).region}.amazonaws.com"
+def via_service(service: str, scope: Construct) -> str:
+    """The kms:ViaService value of a service's calls in the stack's region and partition
+    (`amazonaws.com.cn` in China)."""
+    stack = Stack.of(scope)
+    return f"{service}.{stack.region}.{stack.url_suffix}"

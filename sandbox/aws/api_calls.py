@@ -22,13 +22,14 @@ from typing import Any
 
 from botocore import signers
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from sandbox.aws.patching import PatchSet
 
 # Parameters that name what a call acts on. Everything else (bodies, items, secrets, task
 # tokens, tags) is left out of the record.
 _NAMING_PARAMETERS = frozenset({
-    "Bucket", "Key", "VersionId", "Prefix", "SSEKMSKeyId", "UploadId",
+    "Bucket", "Key", "VersionId", "Prefix", "SSEKMSKeyId", "UploadId", "ChecksumMode",
     "TableName", "IndexName",
     "SecretId", "Filters",
     "HostedZoneId", "Id", "DNSName",
@@ -48,6 +49,7 @@ class ApiCall:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     presigned: bool = False
     access_key_id: str = ""  # whose credentials signed it (an id, never the secret)
+    error: str | None = None  # the service's error code, when it refused (e.g. "404")
 
 
 def current_function() -> str | None:
@@ -132,10 +134,19 @@ def install(patches: PatchSet, log: ApiCallLog) -> None:
 
     def recording_api_call(client: BaseClient, operation_name: str,
                            api_params: dict[str, Any]) -> Any:
-        log.add(ApiCall(current_function(), client.meta.service_model.service_name,
-                        operation_name, naming_parameters(operation_name, api_params),
-                        access_key_id=_access_key_id(client)))
-        return make_api_call(client, operation_name, api_params)
+        def record(error: str | None = None) -> None:
+            log.add(ApiCall(function, client.meta.service_model.service_name,
+                            operation_name, naming_parameters(operation_name, api_params),
+                            access_key_id=_access_key_id(client), error=error))
+
+        function = current_function()
+        try:
+            result = make_api_call(client, operation_name, api_params)
+        except ClientError as exc:
+            record(str(exc.response.get("Error", {}).get("Code", "")))
+            raise
+        record()
+        return result
 
     def recording_presign(client: BaseClient, ClientMethod: str, Params: Any = None,  # noqa: N803
                           *args: Any, **kwargs: Any) -> Any:

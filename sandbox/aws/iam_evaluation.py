@@ -264,7 +264,7 @@ def _distinct(calls: list[ApiCall]) -> list[ApiCall]:
     seen: dict[tuple[Any, ...], ApiCall] = {}
     for call in calls:
         identity = (call.service, call.operation, call.presigned, call.access_key_id,
-                    repr(sorted(call.parameters.items())))
+                    call.error, repr(sorted(call.parameters.items())))
         seen.setdefault(identity, call)
     return list(seen.values())
 

@@ -73,14 +73,32 @@ def _through_s3(account: AccountContext, bucket: str, *actions: str) -> Iterator
         yield Requirement(action, key, via)
 
 
-def _object_action(action: str, versioned_action: str, *kms: str) -> Mapper:
+_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+def _object_action(action: str, versioned_action: str, *kms: str,
+                   also: tuple[str, str] | None = None) -> Mapper:
+    """`also`: a second (action, versioned action) S3 checks on the object."""
     def mapper(call: ApiCall, account: AccountContext) -> Iterator[Requirement]:
         bucket, key = call.parameters["Bucket"], call.parameters["Key"]
         versioned = bool(call.parameters.get("VersionId"))
-        yield Requirement(versioned_action if versioned else action,
-                          _object(account, bucket, key))
+        for plain, version in ((action, versioned_action), *((also,) if also else ())):
+            yield Requirement(version if versioned else plain, _object(account, bucket, key))
         yield from _through_s3(account, bucket, *kms)
+        if call.error in _MISSING:
+            # Without s3:ListBucket S3 answers a missing key with 403, not 404: what a reader
+            # of optional objects needs to tell "absent" from "denied" (BackupBucket lists
+            # the key itself after a 403).
+            yield Requirement("s3:ListBucket", f"arn:{account.partition}:s3:::{bucket}",
+                              {"s3:prefix": key})
     return mapper
+
+
+def _head_object(call: ApiCall, account: AccountContext) -> Iterator[Requirement]:
+    """With ChecksumMode=ENABLED on an SSE-KMS object, S3 needs kms:Decrypt to return the
+    stored checksum."""
+    kms = ("kms:Decrypt",) if call.parameters.get("ChecksumMode") == "ENABLED" else ()
+    yield from _object_action("s3:GetObject", "s3:GetObjectVersion", *kms)(call, account)
 
 
 def _listing(action: str) -> Mapper:
@@ -184,9 +202,10 @@ def _no_permission(_call: ApiCall, _account: AccountContext) -> Iterator[Require
 
 _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("s3", "GetObject"): _object_action("s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"),
-    ("s3", "HeadObject"): _object_action("s3:GetObject", "s3:GetObjectVersion"),
-    ("s3", "GetObjectAttributes"): _object_action("s3:GetObjectAttributes",
-                                                  "s3:GetObjectVersionAttributes"),
+    ("s3", "HeadObject"): _head_object,
+    ("s3", "GetObjectAttributes"): _object_action(
+        "s3:GetObject", "s3:GetObjectVersion",
+        also=("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes")),
     ("s3", "PutObject"): _object_action("s3:PutObject", "s3:PutObject", "kms:GenerateDataKey"),
     ("s3", "CreateMultipartUpload"): _object_action(
         "s3:PutObject", "s3:PutObject", "kms:GenerateDataKey", "kms:Decrypt"),

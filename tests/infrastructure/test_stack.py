@@ -103,7 +103,7 @@ def test_grants_follow_the_catalog(synth: Synth) -> None:
         if KUBECONFIG_LIST in spec.grants:
             expected |= {"secretsmanager:ListSecrets"}
         if catalog.BUCKET_READ in spec.grants:
-            expected |= {"s3:GetObject", "s3:GetObjectAttributes", "s3:ListBucket"}
+            expected |= {"s3:GetObject", "s3:ListBucket"}
         if catalog.BACKUP_CATALOG_READ in spec.grants:
             expected |= {"s3:GetObject", "s3:ListBucket"}
         if catalog.SNAPSHOT_READ in spec.grants:
@@ -141,6 +141,8 @@ def test_grants_follow_the_catalog(synth: Synth) -> None:
             expected |= {
                 "states:StartExecution", "states:ListExecutions", "states:DescribeExecution",
             }
+        if catalog.MIGRATION_DESCRIBE in spec.grants:
+            expected |= {"states:DescribeExecution"}
         if catalog.MIGRATION_HISTORY in spec.grants:
             expected |= {"states:GetExecutionHistory"}
         if catalog.RESTORE_URL_SIGNER_READ in spec.grants:
@@ -193,7 +195,8 @@ def test_state_machine_grants_live_outside_the_function_role(synth: Synth) -> No
     dependency cycle (function -> role policy -> machine -> function)."""
     functions = functions_by_name(synth)
     for spec in catalog.LAMBDA_FUNCTIONS:
-        wanted = {catalog.MIGRATION_START, catalog.MIGRATION_HISTORY} & spec.grants
+        wanted = {catalog.MIGRATION_START, catalog.MIGRATION_HISTORY,
+                  catalog.MIGRATION_DESCRIBE} & spec.grants
         if not wanted:
             continue
         _id, properties = functions[spec.name]

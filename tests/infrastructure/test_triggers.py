@@ -239,7 +239,7 @@ def test_signer_user_can_only_read_backups(synth: Synth) -> None:
     ])
     [decrypt] = [s for s in statements if s["Action"] == "kms:Decrypt"]
     assert flatten_reference(decrypt["Condition"]["StringEquals"]["kms:ViaService"]) == (
-        "s3.<AWS::Region>.amazonaws.com"
+        "s3.<AWS::Region>.<AWS::URLSuffix>"
     )
 
 
@@ -312,7 +312,7 @@ def test_only_restore_on_destination_reads_the_signer_secret(synth: Synth) -> No
     assert decrypt["Action"] == "kms:Decrypt"
     assert ref(decrypt["Resource"]) == backup_key_id(synth)
     assert flatten_reference(decrypt["Condition"]["StringEquals"]["kms:ViaService"]) == (
-        "secretsmanager.<AWS::Region>.amazonaws.com"
+        "secretsmanager.<AWS::Region>.<AWS::URLSuffix>"
     )
     for function in functions_by_name(synth):
         value = variables(synth, function).get("HCP_DR_RESTORE_URL_SIGNER_SECRET")

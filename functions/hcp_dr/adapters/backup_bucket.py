@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, RecordUnreadable
 
+_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+_DENIED = frozenset({"403", "AccessDenied", "Forbidden"})
 _THROTTLING = {"SlowDown", "Throttling", "ThrottlingException", "InternalError",
                "ServiceUnavailable", "RequestTimeout"}
 
@@ -48,9 +50,24 @@ class BackupBucket:
         try:
             return self._s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if self._absent(exc, key):
                 return None
             raise _translate(exc, f"head {key}") from None
+
+    def _absent(self, exc: ClientError, key: str) -> bool:
+        """Whether a refused read means the key does not exist. S3 answers a missing key
+        with 404 only to a caller allowed s3:ListBucket, with 403 otherwise; a listing of the
+        key itself (which a prefix-scoped grant allows) settles a 403."""
+        code = exc.response.get("Error", {}).get("Code")
+        if code in _MISSING:
+            return True
+        if code not in _DENIED:
+            return False
+        try:
+            found = self._s3.list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
+        except ClientError as listing:
+            raise _translate(listing, f"list {key}") from None
+        return all(entry["Key"] != key for entry in found.get("Contents", []))
 
     def put_json(self, key: str, document: Any) -> str:
         """Store a JSON document SSE-KMS encrypted; returns its SHA-256 (hex)."""
@@ -69,7 +86,7 @@ class BackupBucket:
         try:
             body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            if self._absent(exc, key):
                 return None
             raise _translate(exc, f"get {key}") from None
         try:

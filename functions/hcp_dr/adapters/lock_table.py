@@ -47,7 +47,7 @@ class LockTable:
 
     def held_for(self, purpose: str, now: int) -> dict[str, str]:
         """Every unexpired lock taken for `purpose` ("backup", "migration"): lock id -> the
-        holding execution's name. One Scan: the table holds a few items per running
+        holding execution's ARN. One Scan: the table holds a few items per running
         execution, not per hosted cluster."""
         found: dict[str, str] = {}
         try:
@@ -60,8 +60,8 @@ class LockTable:
                 ProjectionExpression="pk, #o",
             ):
                 for item in page.get("Items", []):
-                    owner = item.get("owner", {}).get("S", "unknown")
-                    found[item["pk"]["S"].removeprefix("lock#")] = owner.rsplit(":", 1)[-1]
+                    found[item["pk"]["S"].removeprefix("lock#")] = \
+                        item.get("owner", {}).get("S", "unknown")
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code in _THROTTLED:

@@ -45,6 +45,17 @@ class MigrationExecutions:
             raise _translate(exc) from None
         return names
 
+    def is_running(self, execution_arn: str) -> bool:
+        """False for an execution that ended (stopped, timed out, failed) or is unknown."""
+        try:
+            described = self._client.describe_execution(executionArn=execution_arn)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"ExecutionDoesNotExist",
+                                                             "InvalidArn"}:
+                return False
+            raise _translate(exc) from None
+        return described.get("status") == "RUNNING"
+
     def start(self, name: str, payload: dict) -> bool:
         """Start under a deterministic name; False if that execution exists already."""
         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.lock_table import LockTable
+    from hcp_dr.adapters.migration_executions import MigrationExecutions
     from hcp_dr.models.backup_state import BackupState
 
 
@@ -32,3 +33,14 @@ def acquire_backup_lock(locks: LockTable, state: BackupState, now: int,
 def release_backup_lock(locks: LockTable, state: BackupState) -> dict:
     lock = hosted_cluster_lock_id(state.request.namespace, state.request.name)
     return {"released": locks.release(lock, state.backup.execution_id)}
+
+
+def running_migrations(locks: LockTable, executions: MigrationExecutions,
+                       now: int) -> dict[str, str]:
+    """The DR locks held by a migration that still runs: lock id -> its execution name. A
+    migration stopped by hand or timed out never ran its release: its lock stays until it
+    expires, and must not pass for a migration in progress (the backups it blocks fail, and
+    say so)."""
+    return {lock: owner.rsplit(":", 1)[-1]
+            for lock, owner in locks.held_for("migration", now).items()
+            if executions.is_running(owner)}

@@ -6,8 +6,9 @@ import time
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hcp_dr import dependencies
+from hcp_dr import dependencies, migration_dependencies
 from hcp_dr.domain.backup_fleet import FleetSelection, backup_targets
+from hcp_dr.domain.dr_locks import running_migrations
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.observability import logger
 
@@ -15,7 +16,9 @@ from hcp_dr.observability import logger
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     selection = parse_event(FleetSelection, event or {})
-    migrations = dependencies.lock_table().held_for("migration", int(time.time()))
+    migrations = running_migrations(dependencies.lock_table(),
+                                    migration_dependencies.migration_executions(),
+                                    int(time.time()))
     fleet = backup_targets(dependencies.management_clusters(), selection, migrations)
     logger.info("backup targets listed", extra={
         "targets": len(fleet.targets), "unreachable": fleet.unreachable,

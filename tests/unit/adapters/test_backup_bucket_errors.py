@@ -25,8 +25,24 @@ class PartlyDeleting:
 
 
 class Denying:
+    """GetObject and HeadObject refused with 403; the listing shows `present` (or is refused
+    too when `listing` is False)."""
+
+    def __init__(self, present: tuple[str, ...] = ("backups/a/manifest.json",),
+                 listing: bool = True) -> None:
+        self.present, self.listing = present, listing
+
     def get_object(self, **kwargs):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+
+    def head_object(self, **kwargs):
+        raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+    def list_objects_v2(self, Bucket, Prefix, MaxKeys):  # noqa: N803 - boto3's spelling
+        if not self.listing:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}},
+                              "ListObjectsV2")
+        return {"Contents": [{"Key": k} for k in self.present if k.startswith(Prefix)][:MaxKeys]}
 
 
 def test_keys_s3_did_not_delete_stop_the_caller():
@@ -37,6 +53,18 @@ def test_keys_s3_did_not_delete_stop_the_caller():
 def test_a_refusal_is_a_named_error_with_its_code_only():
     with pytest.raises(AwsRequestRejected, match="AccessDenied"):
         BackupBucket(Denying(), BUCKET, "key").get_json("backups/a/manifest.json")
+    with pytest.raises(AwsRequestRejected, match="403"):
+        BackupBucket(Denying(), BUCKET, "key").head("backups/a/manifest.json")
+
+
+def test_a_403_for_a_key_the_listing_does_not_show_is_a_missing_key():
+    """S3 answers 403 instead of 404 to a caller whose s3:ListBucket does not count for the
+    key: an optional record (an incomplete set's manifest) must still read as absent."""
+    bucket = BackupBucket(Denying(present=("backups/a/manifest.json.part",)), BUCKET, "key")
+    assert bucket.get_json("backups/a/manifest.json") is None
+    assert bucket.head("backups/a/manifest.json") is None
+    with pytest.raises(AwsRequestRejected, match=r"list .*AccessDenied"):
+        BackupBucket(Denying(listing=False), BUCKET, "key").get_json("backups/b/manifest.json")
 
 
 @pytest.fixture

@@ -191,3 +191,32 @@ def test_template_references_resolve_through_the_function_environment():
         {"Fn::GetAtt": ["Machine", "Name"]}, "/", {"Ref": "AWS::Region"}, "/",
         {"Ref": "Unknown"}]]})
     assert resolved == "arn:aws:s3:::backups/k1/Migration-x/eu-west-1/<unresolved:Unknown.Ref>"
+
+
+def test_a_head_that_asks_for_the_stored_checksum_needs_the_key():
+    plain = needs("HeadObject", Bucket="backups", Key="k")
+    checked = needs("HeadObject", Bucket="backups", Key="k", ChecksumMode="ENABLED")
+    assert [r.action for r in plain] == ["s3:GetObject"]
+    assert [r.action for r in checked] == ["s3:GetObject", "kms:Decrypt"]
+    assert checked[1].context == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+
+
+def test_a_read_of_a_missing_key_needs_the_listing_that_tells_absent_from_denied():
+    missing = requirements(ApiCall("F", "s3", "GetObject",
+                                   {"Bucket": "backups", "Key": "migrations/a/index.json"},
+                                   error="NoSuchKey"), ACCOUNT)
+    assert missing[-1] == Requirement("s3:ListBucket", "arn:aws:s3:::backups",
+                                      {"s3:prefix": "migrations/a/index.json"})
+    listing = allow("s3:ListBucket", "arn:aws:s3:::backups",
+                    {"StringLike": {"s3:prefix": ("backups/*",)}})
+    assert not allowed([listing], missing[-1])
+    found = needs("GetObject", Bucket="backups", Key="migrations/a/index.json")
+    assert "s3:ListBucket" not in [r.action for r in found]
+
+
+def test_object_attributes_need_the_read_permission_too():
+    assert [r.action for r in needs("GetObjectAttributes", Bucket="logs", Key="k")] == [
+        "s3:GetObject", "s3:GetObjectAttributes"]
+    assert [r.action for r in needs("GetObjectAttributes", Bucket="logs", Key="k",
+                                    VersionId="v")] == [
+        "s3:GetObjectVersion", "s3:GetObjectVersionAttributes"]
