@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.crdvalidation import validator_for
+from sandbox.crdvalidation.metadata import owner_reference_causes
 from sandbox.kubeapi.errors import FieldCause
 from sandbox.kubeapi.resources import ResourceType
 from sandbox.kubeapi.store import Mutator, Validator
@@ -19,8 +20,9 @@ from sandbox.kubeapi.store import Mutator, Validator
 def crd_validator(crd_dir: Path) -> Validator:
     def validate(resource: ResourceType, new: dict[str, Any],
                  old: dict[str, Any] | None) -> list[FieldCause]:
-        if resource.crd_schema is None:
-            return []
+        if resource.crd_schema is None:  # built-in kinds: only what applies to every kind
+            return [FieldCause(field=c.field, reason=c.reason, message=c.message)
+                    for c in owner_reference_causes(new.get("metadata"))]
         checker = validator_for(crd_dir, resource.group, resource.version, resource.plural)
         return [FieldCause(field=c.field, reason=c.reason, message=c.message)
                 for c in checker.validate(new, old)]

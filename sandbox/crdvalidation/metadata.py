@@ -1,4 +1,5 @@
-"""ObjectMeta checks the API server applies to every custom resource besides its schema.
+"""ObjectMeta checks the API server applies to every custom resource besides its schema
+(and, for owner references, to every kind).
 
 A CRD's schema says only `metadata: {type: object}`; the name, namespace, label and
 annotation rules come from `ValidateObjectMetaAccessor` with `NameIsDNSSubdomain`, which is
@@ -120,6 +121,28 @@ def object_meta_causes(metadata: Any, path: str = "metadata") -> list[FieldCause
     size = sum(len(k) + len(str(v)) for k, v in annotations.items())
     if size > _ANNOTATIONS_LIMIT:
         found.append(causes.too_long(annotations_path, _ANNOTATIONS_LIMIT))
+    return found + owner_reference_causes(metadata, path)
+
+
+def owner_reference_causes(metadata: Any, path: str = "metadata") -> list[FieldCause]:
+    """`ValidateOwnerReferences`, which the API server applies to every kind: each reference
+    names its owner fully (apiVersion, kind, name, uid), and at most one is the controller.
+    The `kubernetes` client refuses to read back a reference without a uid."""
+    references = (metadata or {}).get("ownerReferences") if isinstance(metadata, dict) else None
+    if not isinstance(references, list):
+        return []
+    found: list[FieldCause] = []
+    refs_path = causes.child(path, "ownerReferences")
+    for entry in references:
+        reference = entry if isinstance(entry, dict) else {}
+        for field, what in (("apiVersion", "version"), ("kind", "kind"), ("name", "name"),
+                            ("uid", "uid")):
+            if not reference.get(field):
+                found.append(causes.invalid(causes.child(refs_path, field), "",
+                                            f"{what} must not be empty"))
+    if sum(1 for r in references if isinstance(r, dict) and r.get("controller")) > 1:
+        found.append(causes.invalid(refs_path, references,
+                                    "Only one reference can have Controller set to true"))
     return found
 
 
