@@ -4,6 +4,8 @@ one signed into the URL, and the bucket's SSE-KMS default (LocalAws's strict S3)
 from __future__ import annotations
 
 import os
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -142,3 +144,46 @@ def test_sigv2_presigned_url_is_refused(
 
     assert result.status == 400
     assert "AWS4-HMAC-SHA256" in result.body
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method),
+                                    timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def test_presigned_gets_are_checked_like_s3_does(
+    local_aws: LocalAws, backup_environment: BackupEnvironment
+) -> None:
+    """The restore URL the etcd init script fetches: a valid signature reads the object; a
+    tampered one, another key's path or an unknown signer is refused; a key trusted later
+    (the restore-URL signer user's) signs valid URLs."""
+    env = backup_environment
+    s3 = boto3.client("s3", config=boto3.session.Config(signature_version="s3v4"))
+    s3.put_object(Bucket=env.bucket, Key="backups/get.db", Body=SNAPSHOT)
+
+    def presign(client, key: str = "backups/get.db") -> str:
+        return client.generate_presigned_url("get_object", Params={
+            "Bucket": env.bucket, "Key": key}, ExpiresIn=300)
+
+    url = presign(s3)
+    assert _get(url) == (200, SNAPSHOT)
+    signature = url.rsplit("X-Amz-Signature=", 1)[1][:64]
+    tampered = url.replace(signature, ("0" if signature[0] != "0" else "1") + signature[1:])
+    assert _get(tampered)[0] == 403
+    assert _get(url.replace("backups/get.db", "backups/other.db"))[0] == 403
+    assert _get(url, method="HEAD")[0] == 403  # signed for GET
+
+    iam = local_aws.client("iam")
+    iam.create_user(UserName="restore-url-signer-test")
+    key = iam.create_access_key(UserName="restore-url-signer-test")["AccessKey"]
+    signer = boto3.client("s3", aws_access_key_id=key["AccessKeyId"],
+                          aws_secret_access_key=key["SecretAccessKey"],
+                          config=boto3.session.Config(signature_version="s3v4"))
+    status, body = _get(presign(signer))
+    assert status == 403 and b"InvalidAccessKeyId" in body
+    local_aws.trust_access_key(key["AccessKeyId"], key["SecretAccessKey"])
+    assert _get(presign(signer)) == (200, SNAPSHOT)
