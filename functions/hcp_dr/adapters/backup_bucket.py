@@ -65,8 +65,9 @@ class BackupBucket:
             return False
         try:
             found = self._s3.list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
-        except ClientError as listing:
-            raise _translate(listing, f"list {key}") from None
+        except ClientError as listing:  # the read's own refusal is what to diagnose
+            listing_code = listing.response.get("Error", {}).get("Code", "")
+            raise _translate(exc, f"read {key} (listing it: {listing_code})") from None
         return all(entry["Key"] != key for entry in found.get("Contents", []))
 
     def put_json(self, key: str, document: Any) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 _THROTTLING = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
 
@@ -50,10 +50,12 @@ class MigrationExecutions:
         try:
             described = self._client.describe_execution(executionArn=execution_arn)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"ExecutionDoesNotExist",
-                                                             "InvalidArn"}:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"ExecutionDoesNotExist", "InvalidArn"}:
                 return False
-            raise _translate(exc) from None
+            if code in _THROTTLING:
+                raise AwsServiceUnavailable(f"Step Functions: {code}") from None
+            raise AwsRequestRejected(f"Step Functions DescribeExecution: {code}") from None
         return described.get("status") == "RUNNING"
 
     def start(self, name: str, payload: dict) -> bool:

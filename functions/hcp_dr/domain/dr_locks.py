@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
+
 if TYPE_CHECKING:
     from hcp_dr.adapters.lock_table import LockTable
     from hcp_dr.adapters.migration_executions import MigrationExecutions
@@ -40,7 +42,18 @@ def running_migrations(locks: LockTable, executions: MigrationExecutions,
     """The DR locks held by a migration that still runs: lock id -> its execution name. A
     migration stopped by hand or timed out never ran its release: its lock stays until it
     expires, and must not pass for a migration in progress (the backups it blocks fail, and
-    say so)."""
-    return {lock: owner.rsplit(":", 1)[-1]
-            for lock, owner in locks.held_for("migration", now).items()
-            if executions.is_running(owner)}
+    say so). Each lock is judged on its own: one whose migration cannot be described counts
+    as running when Step Functions is throttling (that cluster waits a tick), as not running
+    when the call is refused (its backup then fails on the lock, loudly), and never stops
+    the listing of the others."""
+    running = {}
+    for lock, owner in locks.held_for("migration", now).items():
+        try:
+            alive = executions.is_running(owner)
+        except AwsServiceUnavailable:
+            alive = True
+        except AwsRequestRejected:
+            alive = False
+        if alive:
+            running[lock] = owner.rsplit(":", 1)[-1]
+    return running

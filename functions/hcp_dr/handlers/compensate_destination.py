@@ -14,6 +14,7 @@ from hcp_dr.observability import logger
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     state = migration_state(event)
-    result = compensate_destination(destination_api(state), dependencies.backup_bucket(), state)
+    result = compensate_destination(lambda: destination_api(state),
+                                    dependencies.backup_bucket(), state)
     logger.info("destination compensated", extra=result)
     return result

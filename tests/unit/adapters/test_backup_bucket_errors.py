@@ -63,7 +63,10 @@ def test_a_403_for_a_key_the_listing_does_not_show_is_a_missing_key():
     bucket = BackupBucket(Denying(present=("backups/a/manifest.json.part",)), BUCKET, "key")
     assert bucket.get_json("backups/a/manifest.json") is None
     assert bucket.head("backups/a/manifest.json") is None
-    with pytest.raises(AwsRequestRejected, match=r"list .*AccessDenied"):
+    # The read's own refusal is reported, with the listing's.
+    with pytest.raises(AwsRequestRejected,
+                       match=r"read backups/b/manifest\.json \(listing it: AccessDenied\): "
+                             r"AccessDenied$"):
         BackupBucket(Denying(listing=False), BUCKET, "key").get_json("backups/b/manifest.json")
 
 

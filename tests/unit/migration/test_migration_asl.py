@@ -114,7 +114,12 @@ def test_a_compensation_that_never_finished_holds_the_source_once_the_restore_be
         unfinished["ErrorEquals"])
     assert unfinished["ResultPath"] == "$.compensation_error"
     choice = STATES[unfinished["Next"]]
-    [began] = choice["Choices"]
+    [refused_before_creating, began] = choice["Choices"]
+    assert {c["StringEquals"] for c in refused_before_creating["Or"]} == {
+        "RestoreUrlTooLong", "RestoreUrlOutlivesCredentials", "RestoreUrlSignerInvalid",
+        "BackupIncomplete"}
+    assert all(c["Variable"] == "$.error.Error" for c in refused_before_creating["Or"])
+    assert "ResumeSource" in _walk(refused_before_creating["Next"], stop=set())
     assert (began["Variable"], began["IsPresent"], began["Next"]) == (
         "$.destination_touched", True, "HoldSourcePaused")
     assert "ResumeSource" in _walk(choice["Default"], stop=set())

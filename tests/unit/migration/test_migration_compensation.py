@@ -59,7 +59,7 @@ def _world():
 
 def test_only_labelled_objects_and_namespaces_are_deleted():
     kube = _world()
-    result = compensate_destination(kube, FakeBucket(), preflighted())
+    result = compensate_destination(lambda: kube, FakeBucket(), preflighted())
     assert kube.names(SECRETS, NS) == ["other-migration", "someone-elses"]
     assert kube.names(CONFIG_MAPS, NS) == ["kube-root-ca.crt"]
     assert kube.get_object(NAMESPACES, None, NS) is not None
@@ -74,7 +74,7 @@ def test_only_labelled_objects_and_namespaces_are_deleted():
 
 def test_no_write_touches_a_foreign_object():
     kube = _world()
-    compensate_destination(kube, FakeBucket(), preflighted())
+    compensate_destination(lambda: kube, FakeBucket(), preflighted())
     touched = {(plural, name) for _, plural, _, name in kube.writes}
     assert ("secrets", "someone-elses") not in touched
     assert ("secrets", "other-migration") not in touched
@@ -83,15 +83,15 @@ def test_no_write_touches_a_foreign_object():
 
 def test_rerun_is_a_no_op():
     kube = _world()
-    compensate_destination(kube, FakeBucket(), preflighted())
+    compensate_destination(lambda: kube, FakeBucket(), preflighted())
     writes = len(kube.writes)
-    assert compensate_destination(kube, FakeBucket(), preflighted()) == NOTHING_DONE
+    assert compensate_destination(lambda: kube, FakeBucket(), preflighted()) == NOTHING_DONE
     assert len(kube.writes) == writes
 
 
 def test_nothing_created_nothing_deleted():
     kube = destination_cluster()
-    assert compensate_destination(kube, FakeBucket(), preflighted()) == NOTHING_DONE
+    assert compensate_destination(lambda: kube, FakeBucket(), preflighted()) == NOTHING_DONE
     assert kube.writes == []
 
 
@@ -104,7 +104,7 @@ def test_deletion_still_in_progress_is_transient():
 
     kube.merge_patch_object = finalizers_stick  # type: ignore[method-assign]
     with pytest.raises(DestinationCleanupPending, match="hostedclusters"):
-        compensate_destination(kube, FakeBucket(), preflighted())
+        compensate_destination(lambda: kube, FakeBucket(), preflighted())
 
 
 CLEANUP = {"hypershift.openshift.io/cleanup-cloud-resources": "true"}
@@ -137,7 +137,7 @@ def test_the_restored_control_plane_is_stopped_before_anything_is_deleted():
         return original(kind, namespace, name, patch)
 
     kube.merge_patch_object = recording  # type: ignore[method-assign]
-    result = compensate_destination(kube, FakeBucket(), preflighted())
+    result = compensate_destination(lambda: kube, FakeBucket(), preflighted())
 
     assert result["scaled_to_zero"] == 4  # 3 deployments with replicas, the etcd statefulset
     verbs = [(verb, plural, name) for verb, plural, _, name in kube.writes]
@@ -162,7 +162,7 @@ def test_workloads_of_a_control_plane_that_is_not_ours_are_left_running():
     kube.put(NAMESPACES, None, {"metadata": {"name": HCP_NS}})
     kube.put(DEPLOYMENTS, HCP_NS, {"metadata": {"name": "kube-apiserver"},
                                    "spec": {"replicas": 3}})
-    assert compensate_destination(kube, FakeBucket(), preflighted()) == NOTHING_DONE
+    assert compensate_destination(lambda: kube, FakeBucket(), preflighted()) == NOTHING_DONE
     assert kube.writes == []
 
 
@@ -179,7 +179,7 @@ def test_a_destination_that_cannot_be_stopped_after_the_hc_was_created_may_still
     kube = _world()
     kube.unavailable = True
     with pytest.raises(DestinationMayStillRun, match="KubernetesApiUnavailable"):
-        compensate_destination(kube, _requested(FakeBucket()), preflighted())
+        compensate_destination(lambda: kube, _requested(FakeBucket()), preflighted())
 
 
 def test_any_failure_to_stop_it_after_the_hc_was_created_holds_the_source():
@@ -192,7 +192,17 @@ def test_any_failure_to_stop_it_after_the_hc_was_created_holds_the_source():
 
     kube.merge_patch_object = broken  # type: ignore[method-assign]
     with pytest.raises(DestinationMayStillRun, match="KeyError"):
-        compensate_destination(kube, _requested(FakeBucket()), preflighted())
+        compensate_destination(lambda: kube, _requested(FakeBucket()), preflighted())
+
+
+def test_a_destination_whose_kubeconfig_cannot_be_read_may_still_run_the_cluster():
+    def unreachable():
+        raise AwsServiceUnavailable("Secrets Manager: ThrottlingException")
+
+    with pytest.raises(DestinationMayStillRun, match="AwsServiceUnavailable"):
+        compensate_destination(unreachable, _requested(FakeBucket()), preflighted())
+    with pytest.raises(AwsServiceUnavailable):  # nothing was requested there: only transient
+        compensate_destination(unreachable, FakeBucket(), preflighted())
 
 
 def test_a_restore_record_that_cannot_be_read_is_no_proof_the_hc_is_absent():
@@ -203,7 +213,7 @@ def test_a_restore_record_that_cannot_be_read_is_no_proof_the_hc_is_absent():
     kube = destination_cluster()
     kube.unavailable = True
     with pytest.raises(DestinationMayStillRun):
-        compensate_destination(kube, UnreadableBucket(), preflighted())
+        compensate_destination(lambda: kube, UnreadableBucket(), preflighted())
 
 
 def test_an_unreachable_destination_before_the_hc_was_created_is_only_transient():
@@ -212,7 +222,7 @@ def test_an_unreachable_destination_before_the_hc_was_created_is_only_transient(
     kube = destination_cluster()
     kube.unavailable = True
     with pytest.raises(KubernetesApiUnavailable):
-        compensate_destination(kube, FakeBucket(), preflighted())
+        compensate_destination(lambda: kube, FakeBucket(), preflighted())
 
 
 def test_once_stopped_a_deletion_still_pending_is_no_reason_to_hold_the_source():
@@ -227,7 +237,7 @@ def test_once_stopped_a_deletion_still_pending_is_no_reason_to_hold_the_source()
 
     kube.merge_patch_object = finalizers_stick  # type: ignore[method-assign]
     with pytest.raises(DestinationCleanupPending):
-        compensate_destination(kube, _requested(FakeBucket()), preflighted())
+        compensate_destination(lambda: kube, _requested(FakeBucket()), preflighted())
     stopped = {name for verb, plural, _, name in kube.writes
                if plural in ("deployments", "statefulsets") and verb != "delete"}
     assert stopped == {"kube-apiserver", "capi-provider", "control-plane-operator", "etcd"}
@@ -251,18 +261,18 @@ def test_a_namespace_we_created_that_others_now_use_is_released_not_deleted():
     created: our objects go, theirs and the namespace stay."""
     kube = _created_hc_namespace()
     kube.put(HOSTED_CLUSTERS, NS, {"metadata": {"name": "their-cluster"}, "spec": {}})
-    result = compensate_destination(kube, FakeBucket(), preflighted())
+    result = compensate_destination(lambda: kube, FakeBucket(), preflighted())
     assert result["kept_namespaces"] == [NS]
     labels = kube.get_object(NAMESPACES, None, NS)["metadata"].get("labels") or {}
     assert MIGRATION_LABEL not in labels
     assert kube.names(HOSTED_CLUSTERS, NS) == ["their-cluster"]
-    again = compensate_destination(kube, FakeBucket(), preflighted())
+    again = compensate_destination(lambda: kube, FakeBucket(), preflighted())
     assert again["kept_namespaces"] == [NS] and again["deleted"] == {}
 
 
 def test_a_namespace_we_created_holding_only_ours_is_deleted():
     kube = _created_hc_namespace()
-    result = compensate_destination(kube, FakeBucket(), preflighted())
+    result = compensate_destination(lambda: kube, FakeBucket(), preflighted())
     assert result["kept_namespaces"] == [] and kube.get_object(NAMESPACES, None, NS) is None
 
 
@@ -283,9 +293,13 @@ def test_nothing_is_deleted_while_the_stopped_controllers_pods_still_exist():
         {"kind": "Job", "name": "job", "controller": True}]}})
     for _attempt in range(2):
         with pytest.raises(DestinationCleanupPending, match=r"2 pods .* still stopping"):
-            compensate_destination(kube, FakeBucket(), preflighted())
+            compensate_destination(lambda: kube, FakeBucket(), preflighted())
         assert [w for w in kube.writes if w[0] == "delete"] == []
     for pod in ("capi-provider-7d9f-x2x", "etcd-0"):
         kube.delete_object(PODS, HCP_NS, pod)
-    result = compensate_destination(kube, FakeBucket(), preflighted())
+    # An evicted pod stays in the API until it is collected, but runs nothing.
+    _controller_pod(kube, "kube-apiserver-5c4d-evicted", "ReplicaSet")
+    evicted = kube.get_object(PODS, HCP_NS, "kube-apiserver-5c4d-evicted")
+    kube.put(PODS, HCP_NS, {**evicted, "status": {"phase": "Failed", "reason": "Evicted"}})
+    result = compensate_destination(lambda: kube, FakeBucket(), preflighted())
     assert result["deleted"]["hostedclusters"] == 1

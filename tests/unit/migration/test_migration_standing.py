@@ -141,3 +141,11 @@ def test_nodes_not_reconnected_after_a_failed_teardown_are_their_own_action():
     assert "OVN pods" in standing.manual_actions[1]
     assert "guide step 10" in standing.manual_actions[1]
     assert "GuestApiUnavailable" in standing.manual_actions[1]
+
+
+def test_a_cleanup_that_never_saw_the_pods_go_says_to_wait_for_them():
+    standing = _standing(compensation_error=_failed("DestinationCleanupPending"))
+    assert standing.runs_on == "source"
+    (action,) = standing.manual_actions
+    assert f"once no pod of {HCP_NS} runs there" in action
+    assert f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}" in action

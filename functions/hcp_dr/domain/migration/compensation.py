@@ -10,6 +10,7 @@ Deletion that is still in progress is `DestinationCleanupPending` (the ASL retri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
@@ -26,7 +27,7 @@ from hcp_dr.domain.migration.identity import (
     migration_selector,
 )
 from hcp_dr.domain.migration.restore_plan import HCP_NAMESPACE_ORDER
-from hcp_dr.errors import DestinationCleanupPending, DestinationMayStillRun, HcpDrError
+from hcp_dr.errors import DestinationCleanupPending, DestinationMayStillRun
 from hcp_dr.models.kinds import (
     HOSTED_CLUSTERS,
     HOSTED_CONTROL_PLANES,
@@ -93,7 +94,7 @@ def _hosted_cluster_may_exist(bucket: BackupBucket, state: MigrationState) -> bo
     read is no proof of absence."""
     try:
         return bucket.head(location_of(state).destination_hc_requested_key) is not None
-    except HcpDrError:
+    except Exception:
         return True
 
 
@@ -102,11 +103,13 @@ def _workload_pods(api: ManagementClusterApi, namespace: str) -> list[str]:
     only asks; until they are gone (a grace period of up to 30 s), CAPA or the control-plane
     operator may still act on a deletion and terminate instances the source shares."""
     return sorted(pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace)
-                  if any(owner.get("controller") and owner.get("kind") in _WORKLOAD_OWNERS
-                         for owner in pod["metadata"].get("ownerReferences") or []))
+                  if (pod.get("status") or {}).get("phase") not in _ENDED
+                  and any(owner.get("controller") and owner.get("kind") in _WORKLOAD_OWNERS
+                          for owner in pod["metadata"].get("ownerReferences") or []))
 
 
 _WORKLOAD_OWNERS = frozenset({"ReplicaSet", "StatefulSet"})
+_ENDED = frozenset({"Succeeded", "Failed"})  # evicted or finished: no container runs
 
 
 def _without_cleanup_annotation(obj: dict) -> dict:
@@ -149,13 +152,14 @@ def keep_shared_namespace(api: ManagementClusterApi, state: MigrationState) -> l
     return [ref.namespace]
 
 
-def compensate_destination(api: ManagementClusterApi, bucket: BackupBucket,
+def compensate_destination(connect: Callable[[], ManagementClusterApi], bucket: BackupBucket,
                            state: MigrationState) -> dict:
     """Stop, then delete, what this migration created on the destination. If it cannot even
     be stopped once the HC was requested there (the restore's record), a control plane may
     run there: DestinationMayStillRun, and the state machine holds the source paused rather
     than resume a second control plane for the same cluster."""
-    try:
+    try:  # reaching the destination (its kubeconfig, its API) is part of stopping it
+        api = connect()
         ours_running, frozen = freeze_restored_cluster(api, state)
     except Exception as exc:
         if _hosted_cluster_may_exist(bucket, state):

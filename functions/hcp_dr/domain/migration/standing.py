@@ -170,10 +170,14 @@ def _before_teardown(names: _Names, trail: CompensationTrail) -> list[str]:
             f"compensation removed only its own objects and left it (annotation "
             f"{RELEASED_ANNOTATION}).")
     if trail.compensation_error is not None:
+        pending = trail.compensation_error.Error == "DestinationCleanupPending"
         actions.append(
             f"Delete from {request.destination} what this migration created: objects and "
-            f"namespaces labelled {MIGRATION_LABEL}={names.migration_id} "
-            f"(CompensateDestination failed with {trail.compensation_error.Error}).")
+            f"namespaces labelled {MIGRATION_LABEL}={names.migration_id}"
+            + (f", once no pod of {request.destination_ref.hcp_namespace} runs there any "
+               f"more (its controllers were scaled to 0, but pods or objects were still "
+               f"terminating)" if pending else "")
+            + f" (CompensateDestination failed with {trail.compensation_error.Error}).")
     return actions
 
 
