@@ -267,37 +267,34 @@ class Functions(Construct):
             "HCP_DR_MIGRATION_STATE_MACHINE_ARN", machine.state_machine_arn
         )
 
+    def _on_migration_executions(
+        self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
+        machines: dict[str, sfn.StateMachine], sid: str, action: str, reason: str,
+    ) -> None:
+        """One read-only action on the executions of the Migration machine, whose names are
+        generated per run (so a wildcard, acknowledged with `reason`)."""
+        _machine, executions = self._migration_machine(spec, machines)
+        policy.add_statements(iam.PolicyStatement(sid=sid, actions=[action],
+                                                  resources=[executions]))
+        acknowledge_wildcard_resource(policy, executions, reason)
+
     def _migration_describe(
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
     ) -> None:
-        _machine, executions = self._migration_machine(spec, machines)
-        policy.add_statements(iam.PolicyStatement(
-            sid="DescribeMigrations",
-            actions=["states:DescribeExecution"],
-            resources=[executions],
-        ))
-        acknowledge_wildcard_resource(
-            policy, executions,
+        self._on_migration_executions(
+            spec, policy, machines, "DescribeMigrations", "states:DescribeExecution",
             "The lock's owner is a migration execution whose name is generated per run; "
-            "describing it is limited to the executions of the one Migration state machine.",
-        )
+            "describing it is limited to the executions of the one Migration state machine.")
 
     def _migration_history(
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
     ) -> None:
-        _machine, executions = self._migration_machine(spec, machines)
-        policy.add_statements(iam.PolicyStatement(
-            sid="ReadMigrationHistory",
-            actions=["states:GetExecutionHistory"],
-            resources=[executions],
-        ))
-        acknowledge_wildcard_resource(
-            policy, executions,
+        self._on_migration_executions(
+            spec, policy, machines, "ReadMigrationHistory", "states:GetExecutionHistory",
             "The report reads the history of the migration run it belongs to, whose name is "
-            "generated per run; limited to the executions of the one Migration state machine.",
-        )
+            "generated per run; limited to the executions of the one Migration state machine.")
 
     def _dns_read(self, role: iam.Role) -> None:
         zones = Stack.of(self).format_arn(
