@@ -350,43 +350,31 @@ class Functions(Construct):
     def _snapshots(self) -> str:
         return self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/etcd/snapshot.db")
 
-    def _snapshot_confirm(self, role: iam.Role) -> None:
+    def _get_objects(self, role: iam.Role, sid: str, objects: str, reason: str) -> None:
+        """s3:GetObject (HeadObject too) on one key pattern of the backup bucket."""
         role.add_to_principal_policy(iam.PolicyStatement(
-            sid="ConfirmSnapshotUpload",
-            actions=["s3:GetObject"],  # HeadObject is authorised by s3:GetObject
-            resources=[self._snapshots()],
-        ))
-        acknowledge_wildcard_resource(
-            role, self._snapshots(),
+            sid=sid, actions=["s3:GetObject"], resources=[objects]))
+        acknowledge_wildcard_resource(role, objects, reason)
+
+    def _snapshot_confirm(self, role: iam.Role) -> None:
+        self._get_objects(
+            role, "ConfirmSnapshotUpload", self._snapshots(),
             "The snapshot of each backup set lives at <cluster>/<backup-id>/etcd/snapshot.db; "
-            "the upload stage reads its metadata (HEAD) to confirm the stored size and SHA-256.",
-        )
+            "the upload stage reads its metadata (HEAD) to confirm the stored size and SHA-256.")
 
     def _snapshot_read(self, role: iam.Role) -> None:
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="ReadEtcdSnapshots",
-            actions=["s3:GetObject"],
-            resources=[self._snapshots()],
-        ))
-        acknowledge_wildcard_resource(
-            role, self._snapshots(),
+        self._get_objects(
+            role, "ReadEtcdSnapshots", self._snapshots(),
             "The snapshot of each backup set lives at <cluster>/<backup-id>/etcd/snapshot.db; "
-            "verification streams it and reads no other object of the set.",
-        )
+            "verification streams it and reads no other object of the set.")
 
     def _catalog_read(self, role: iam.Role) -> None:
-        manifests = self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/manifest.json")
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="ReadBackupManifests",
-            actions=["s3:GetObject"],
-            resources=[manifests],
-        ))
-        self._list_backup_objects(role)
-        acknowledge_wildcard_resource(
-            role, manifests,
+        self._get_objects(
+            role, "ReadBackupManifests",
+            self._storage.bucket.arn_for_objects(f"{BACKUP_KEY_PREFIX}*/manifest.json"),
             "Each backup set's manifest lives at <cluster>/<backup-id>/manifest.json; the "
-            "catalog (retention, freshness) reads manifests and no key or secret of a set.",
-        )
+            "catalog (retention, freshness) reads manifests and no key or secret of a set.")
+        self._list_backup_objects(role)
 
     def _migration_records_write(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
