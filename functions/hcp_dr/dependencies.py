@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from hcp_dr.adapters.backup_bucket import BackupBucket
+from hcp_dr.adapters.backup_bucket import S3_REGIONAL_SIGV4, BackupBucket
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.settings import Settings, load_settings
 
@@ -22,8 +22,11 @@ if TYPE_CHECKING:
     from hcp_dr.adapters.kubeconfig_secrets import KubeconfigSecrets
 
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
-# S3 presigned URLs must be SigV4 (boto3 falls back to SigV2 against custom endpoints).
-_S3 = _RETRIES.merge(Config(signature_version="s3v4"))
+# S3 presigned URLs must be SigV4 (boto3 falls back to SigV2 against custom endpoints), and
+# name the bucket's regional endpoint: botocore otherwise presigns `<bucket>.s3.amazonaws.com`,
+# which S3 answers with a 307 redirect (a day after the bucket's creation, or forever in the
+# regions opened since 2019) that the pod's `curl -X PUT` does not follow.
+_S3 = _RETRIES.merge(S3_REGIONAL_SIGV4)
 
 
 def settings() -> Settings:

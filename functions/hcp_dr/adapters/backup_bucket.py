@@ -7,10 +7,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, RecordUnreadable
 
+# Virtual-hosted, regional endpoint (`<bucket>.s3.<region>.amazonaws.com`, us-east-1 too):
+# S3 answers it directly where the global name may redirect, and curl follows no redirect.
+S3_REGIONAL_SIGV4 = Config(signature_version="s3v4", s3={
+    "addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"})
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _DENIED = frozenset({"403", "AccessDenied", "Forbidden"})
 _THROTTLING = {"SlowDown", "Throttling", "ThrottlingException", "InternalError",

@@ -14,17 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.backup_bucket import S3_REGIONAL_SIGV4
 from hcp_dr.domain.migration.restore_url import SignerIdentity
 from hcp_dr.errors import AwsServiceUnavailable, RestoreUrlSignerInvalid
 
-# Virtual-hosted, regional endpoint (`<bucket>.s3.<region>.amazonaws.com`, also in us-east-1):
-# S3 answers it directly, where a global or path-style URL may redirect and curl does not
-# follow redirects in the etcd init script.
-_URL_STYLE = Config(signature_version="s3v4",
-                    s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"})
 _THROTTLING = {"ThrottlingException", "InternalServiceError", "ServiceUnavailable"}
 
 
@@ -39,7 +34,8 @@ class S3UrlSigner:
         # endpoint and S3 model are reused instead of loaded again.
         self._client = (session or boto3.session.Session()).client(
             "s3", aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
-            aws_session_token=session_token, region_name=region, config=_URL_STYLE)
+            aws_session_token=session_token, region_name=region,
+            config=S3_REGIONAL_SIGV4)  # the etcd init script's curl follows no redirect
 
     @property
     def identity(self) -> SignerIdentity:

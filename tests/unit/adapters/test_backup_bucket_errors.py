@@ -90,3 +90,18 @@ def test_an_unreadable_manifest_is_not_restorable_and_does_not_stop_the_catalog(
                   Body=b"\x00garbage")
     (entry,) = backup_sets(BackupBucket(s3, BUCKET, "key"), "clusters", "cesar")
     assert entry.manifest is None and not entry.restorable
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1", "ap-southeast-4"])
+def test_the_presigned_upload_names_the_buckets_regional_endpoint(monkeypatch, region: str):
+    """curl in the etcd pod follows no redirect, and S3 redirects (or, in regions opened since
+    2019, refuses) the global `<bucket>.s3.amazonaws.com` name."""
+    from hcp_dr import dependencies
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    s3 = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+                               region_name=region).client("s3", config=dependencies._S3)
+    url, _headers = BackupBucket(s3, BUCKET, "key").presign_put("backups/a/etcd/snapshot.db",
+                                                               "c2hh", 900)
+    assert url.startswith(f"https://{BUCKET}.s3.{region}.amazonaws.com/backups/a/etcd/")

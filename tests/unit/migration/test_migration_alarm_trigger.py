@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from botocore.exceptions import ClientError
 
 from hcp_dr.domain.migration.alarm_trigger import (
     AlarmStateChange,
@@ -177,13 +178,19 @@ def test_every_entry_is_checked_strictly_at_deploy_time():
         parse_policies([{"alarm_name": "typo-cluster", "policy": "sometimes"}, POLICIES[0]])
 
 
-def test_a_start_that_failed_gives_the_claim_back_for_the_next_alarm():
+@pytest.mark.parametrize("failure", [
+    AwsServiceUnavailable("Step Functions: ThrottlingException"),
+    ClientError({"Error": {"Code": "AccessDeniedException"}}, "StartExecution"),
+    ConnectionError("connection reset by peer")])
+def test_a_start_that_failed_gives_the_claim_back_for_the_next_alarm(failure: Exception):
+    """Also for a failure that is not ours: Lambda's retry of the same event must start the
+    migration rather than find the claim and call it a duplicate."""
     class Refusing(Executions):
         def start(self, name: str, payload: dict) -> bool:
-            raise AwsServiceUnavailable("Step Functions: ThrottlingException")
+            raise failure
 
     marks = Marks()
-    with pytest.raises(AwsServiceUnavailable):
+    with pytest.raises(type(failure)):
         _start(alarm(), marks=marks, executions=Refusing())
     assert marks.items == {}
     result, _, executions = _start(alarm(timestamp="2026-01-01T12:10:00.000+0000"),

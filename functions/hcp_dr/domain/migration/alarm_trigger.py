@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hcp_dr.adapters.migration_executions import MigrationExecutions
 from hcp_dr.adapters.migration_policies import MigrationPolicies
 from hcp_dr.adapters.trigger_marks import TriggerMarks
-from hcp_dr.errors import HcpDrError, MigrationPoliciesInvalid
+from hcp_dr.errors import MigrationPoliciesInvalid
 from hcp_dr.models.cluster import ManagementClusterId
 from hcp_dr.models.migration_run import HostedClusterName, MigrationRequest
 
@@ -130,7 +130,9 @@ def start_migration_from_alarm(alarm: AlarmStateChange, policies: MigrationPolic
         return {"started": False, "reason": "duplicate", "hosted_cluster": key}
     try:
         started = executions.start(name, policy.migration_input().model_dump(mode="json"))
-    except HcpDrError:
+    except Exception:
+        # Whatever the failure (a refusal, a lost connection), the claim goes: Lambda's retry
+        # must start it, and a start that did happen is found again by its name.
         marks.release(key, name)
         raise
     return {"started": True, "new": started, "hosted_cluster": key, "execution_name": name,
