@@ -89,12 +89,9 @@ def _not_migrating(found: list[HostedClusterRef], migrations: Mapping[str, str],
     that lock and page. Such clusters are skipped and reported (on both management clusters
     once the restore created the HC on the destination). A migration that starts after this
     listing still refuses the backup: the lock decides, this only spares the noise."""
-    by_key: dict[str, list[HostedClusterRef]] = {}
-    for ref in found:
-        by_key.setdefault(f"{ref.namespace}/{ref.name}", []).append(ref)
     kept: list[HostedClusterRef] = []
     migrating: list[dict[str, object]] = []
-    for key, refs in by_key.items():
+    for key, refs in _by_hosted_cluster(found).items():
         execution = migrations.get(hosted_cluster_lock_id(refs[0].namespace, refs[0].name))
         if execution is None:
             kept += refs
@@ -111,14 +108,20 @@ def _same_name_elsewhere(found: list[HostedClusterRef],
     would share that series, and the retention of one would prune the other's backups; a
     migration in progress also looks like this (and holds the lock). Both are left out and
     reported, which fails the run loudly, rather than silently mixing two clusters' data."""
-    by_key: dict[str, list[HostedClusterRef]] = {}
-    for ref in found:
-        by_key.setdefault(f"{ref.namespace}/{ref.name}", []).append(ref)
+    by_key = _by_hosted_cluster(found)
     kept = [refs[0] for refs in by_key.values() if len(refs) == 1]
     ambiguous: list[dict[str, object]] = [
         {"hosted_cluster": key, "management_clusters": sorted(r.management_cluster for r in refs)}
         for key, refs in by_key.items() if len(refs) > 1]
     return kept, ambiguous
+
+
+def _by_hosted_cluster(found: list[HostedClusterRef]) -> dict[str, list[HostedClusterRef]]:
+    """`namespace/name` -> every management cluster's HC of that name, in listing order."""
+    by_key: dict[str, list[HostedClusterRef]] = {}
+    for ref in found:
+        by_key.setdefault(f"{ref.namespace}/{ref.name}", []).append(ref)
+    return by_key
 
 
 def _request(ref: HostedClusterRef, consistency: Consistency) -> BackupRequest:
