@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import sys
 
-from stacks.application import create_app
+from stacks.application import create_app, deployment_environment
 
 
 def main() -> int:
-    app, _stack = create_app()
+    app, _stack = create_app(env=deployment_environment())
     try:
         app.synth()
     except RuntimeError as error:  # jsii surfaces a failed validation (cdk-nag) this way

@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "migrationAlarmNames": [],
     # How often WatchDnsCleanup checks pending DNS waits when no Route 53 event arrives.
     "dnsFallbackPollRate": "rate(1 minute)",
+    # When the stack is bound to a commercial region other than us-east-1: a second stack in
+    # us-east-1 forwards Route 53's CloudTrail events to this region (stacks/route53_forwarding).
+    "route53EventForwarder": True,
     # A dedicated IAM user whose long-term key signs restoreSnapshotURLs (stacks/signer.py);
     # raise the serial and redeploy to rotate its access key.
     "restoreUrlSigner": True,
@@ -99,6 +102,7 @@ class StackConfig:
     migration_policies: tuple[dict[str, Any], ...]  # its value, validated
     migration_alarm_names: tuple[str, ...]  # () = every alarm
     dns_fallback_poll_rate: str
+    route53_event_forwarder: bool
     restore_url_signer: bool  # the stack creates the signer user, key and secret
     restore_url_signer_key_serial: int
     restore_url_signer_secret: str  # external Secrets Manager name or ARN; "" = none
@@ -156,6 +160,7 @@ class StackConfig:
             migration_policies=parse_migration_policies(value["migrationPolicies"]),
             migration_alarm_names=_alarm_names(value["migrationAlarmNames"]),
             dns_fallback_poll_rate=_rate("dnsFallbackPollRate", value["dnsFallbackPollRate"]),
+            route53_event_forwarder=_bool("route53EventForwarder", value["route53EventForwarder"]),
             restore_url_signer=_bool("restoreUrlSigner", value["restoreUrlSigner"]),
             restore_url_signer_key_serial=_int(
                 "restoreUrlSignerKeySerial", value["restoreUrlSignerKeySerial"], minimum=1

@@ -3,9 +3,9 @@
 and the migration-policies parameter the latter reads.
 
 - Route 53 `ChangeResourceRecordSets` CloudTrail events -> WatchDnsCleanup. CloudTrail
-  delivers Route 53 events (a global service) to EventBridge in us-east-1 only: a stack in
-  another region needs a rule in us-east-1 forwarding them to this region's default bus, or
-  relies on the fallback poll alone.
+  delivers Route 53 events (a global service) to EventBridge in us-east-1 only: for a stack
+  bound to another region the app adds a forwarder stack there (stacks/route53_forwarding.py);
+  without one the waits rely on the fallback poll alone, and the synth warns.
 - A fallback schedule (context `dnsFallbackPollRate`) -> WatchDnsCleanup, because CloudTrail
   delivery is best effort.
 - `CloudWatch Alarm State Change` to ALARM (optionally only the alarms of context
@@ -34,6 +34,8 @@ WATCH_DNS_FUNCTION = "WatchDnsCleanup"
 START_FROM_ALARM_FUNCTION = "StartMigrationFromAlarm"
 ROUTE53_EVENTS_REGION = "us-east-1"
 STANDARD_PARAMETER_BYTES = 4096
+# Regions of the other partitions, where Route 53's events are not delivered in us-east-1.
+_OTHER_PARTITION_PREFIXES = ("cn-", "us-gov-", "us-iso", "eu-isoe-")
 
 ROUTE53_CHANGES_PATTERN: dict[str, Any] = {
     "source": ["aws.route53"],
@@ -43,6 +45,12 @@ ROUTE53_CHANGES_PATTERN: dict[str, Any] = {
         "eventName": ["ChangeResourceRecordSets"],
     },
 }
+
+
+def forwarding_needed(region: str) -> bool:
+    """A commercial region other than the one Route 53 delivers its events to: the app adds
+    the us-east-1 forwarder (stacks/route53_forwarding.py) for it."""
+    return region != ROUTE53_EVENTS_REGION and not region.startswith(_OTHER_PARTITION_PREFIXES)
 
 
 def alarm_pattern(alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -57,7 +65,7 @@ def alarm_pattern(alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
-def _event_pattern(pattern: dict[str, Any]) -> events.EventPattern:
+def event_pattern(pattern: dict[str, Any]) -> events.EventPattern:
     return events.EventPattern(
         source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"],
     )
@@ -94,7 +102,7 @@ class MigrationTriggers(Construct):
                 "hcp-dr: Route 53 record changes (CloudTrail, delivered in us-east-1) wake "
                 "the DNS-cleanup waits of migrations"
             ),
-            event_pattern=_event_pattern(ROUTE53_CHANGES_PATTERN),
+            event_pattern=event_pattern(ROUTE53_CHANGES_PATTERN),
             targets=[dns_target()],
         )
         self.dns_fallback_poll = events.Rule(
@@ -125,7 +133,7 @@ class MigrationTriggers(Construct):
         self.alarm_migrations = events.Rule(
             self, "AlarmMigrations",
             description="hcp-dr: an alarm entering ALARM starts the migration its policy names",
-            event_pattern=_event_pattern(alarm_pattern(config.migration_alarm_names)),
+            event_pattern=event_pattern(alarm_pattern(config.migration_alarm_names)),
             targets=[targets.LambdaFunction(start)],
         )
         # No alarm is handled before the policies it looks up exist and the function may
@@ -137,10 +145,12 @@ class MigrationTriggers(Construct):
             )
 
         region = Stack.of(self).region
-        if not Token.is_unresolved(region) and region != ROUTE53_EVENTS_REGION:
+        forwarded = config.route53_event_forwarder and forwarding_needed(region)
+        if not Token.is_unresolved(region) and region != ROUTE53_EVENTS_REGION and not forwarded:
             Annotations.of(self.route53_changes).add_warning_v2(
                 "hcp-dr:route53-events-region",
-                f"Route 53 CloudTrail events reach EventBridge only in {ROUTE53_EVENTS_REGION}: "
-                f"forward them from there to {region}'s default bus, or DNS waits complete "
-                f"through the fallback poll ({config.dns_fallback_poll_rate}) alone.",
+                f"Route 53 CloudTrail events reach EventBridge only in {ROUTE53_EVENTS_REGION} "
+                f"(in the aws partition) and no forwarder is built for {region}: forward them "
+                f"to its default bus yourself, or DNS waits complete through the fallback poll "
+                f"({config.dns_fallback_poll_rate}) alone.",
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Synth:
     template: dict[str, Any]
     outdir: Path
     missing_asl: frozenset[str]  # state machines built from a stand-in definition
+    others: dict[str, dict[str, Any]] = field(default_factory=dict)  # other stacks' templates
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -82,7 +83,10 @@ def synthesize(
     )
     assembly = app.synth()
     template = assembly.get_stack_by_name(stack.stack_name).template
-    return Synth(stack=stack, template=template, outdir=outdir, missing_asl=missing)
+    others = {other.stack_name: other.template for other in assembly.stacks
+              if other.stack_name != stack.stack_name}
+    return Synth(stack=stack, template=template, outdir=outdir, missing_asl=missing,
+                 others=others)
 
 
 # --- reading a template ----------------------------------------------------------------------

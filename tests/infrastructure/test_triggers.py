@@ -390,24 +390,3 @@ def test_migration_machine_may_publish_approval_requests(synth: Synth) -> None:
         and flatten_reference(s["Principal"]["AWS"]).endswith(":root")
         for s in key_policy
     )
-
-
-# --- Route 53 events outside us-east-1 ------------------------------------------------------
-
-
-def _warnings(synth: Synth) -> list[str]:
-    manifest = json.loads((synth.outdir / "manifest.json").read_text())
-    artifact = manifest["artifacts"][synth.stack.stack_name]
-    metadata = dict(artifact.get("metadata", {}))
-    if "additionalMetadataFile" in artifact:
-        metadata.update(json.loads((synth.outdir / artifact["additionalMetadataFile"]).read_text()))
-    return [entry["data"] for entries in metadata.values() for entry in entries
-            if entry["type"] == "aws:cdk:warning"]
-
-
-def test_a_stack_outside_us_east_1_is_told_to_forward_route53_events(
-    synth: Synth, variant: Synth,
-) -> None:
-    [warning] = [w for w in _warnings(variant) if "Route 53" in w]
-    assert "us-east-1" in warning and "eu-west-1" in warning
-    assert not [w for w in _warnings(synth) if "Route 53" in w]  # region unknown at synth
