@@ -7,7 +7,7 @@ from constructs import Construct
 
 from stacks.config import StackConfig
 from stacks.functions import Functions
-from stacks.monitoring import FailureNotifications, Monitoring
+from stacks.monitoring import FailureNotifications, Monitoring, ScheduleWatch
 from stacks.schedules import Schedules
 from stacks.signer import RestoreUrlSigner
 from stacks.storage import Storage
@@ -53,6 +53,7 @@ class HcpDrStack(Stack):
             self, "Monitoring",
             config=self.config, topic=self.notifications.topic,
             state_machines=self.workflows.by_name, event_driven=self.triggers.event_driven,
+            schedule=ScheduleWatch(SCHEDULED_MACHINE, self.schedules.dead_letters),
         )
 
         CfnOutput(self, "BackupBucketName", value=self.storage.bucket.bucket_name)

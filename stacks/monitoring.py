@@ -1,5 +1,10 @@
 """Telling a human that backups stopped working: the failure topic and the alarms on it.
 
+Three watches, so that no way of stopping is silent: runs that fail (BackupFailed, failed or
+timed-out executions, event-driven functions' errors), a schedule that stops (its dead-letter
+queue, no scheduled execution started in two intervals) and clusters whose backups age
+(per monitored cluster: too old, or no age reported).
+
 Metric contract with the functions (Powertools Metrics, namespace `HcpDr`): Powertools adds
 the dimension `service=hcp-dr` to every metric it emits, so the freshness metric
 `NewestBackupAgeSeconds` (seconds, one datapoint per cluster per scheduled run) is alarmed
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -19,6 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -87,6 +94,14 @@ def alarm_window(seconds: int) -> tuple[Duration, int]:
     return Duration.seconds(period), math.ceil(seconds / period)
 
 
+@dataclass(frozen=True)
+class ScheduleWatch:
+    """What tells that the backup schedule stopped: the machine it starts and its DLQ."""
+
+    machine: str  # key of the scheduled machine in `state_machines`
+    dead_letters: sqs.IQueue
+
+
 class Monitoring(Construct):
     """Alarms on failed runs, failed executions and backup freshness, all to the topic."""
 
@@ -94,6 +109,7 @@ class Monitoring(Construct):
         self, scope: Construct, construct_id: str, *,
         config: StackConfig, topic: sns.ITopic, state_machines: dict[str, sfn.StateMachine],
         event_driven: dict[str, lambda_.IFunction] | None = None,
+        schedule: ScheduleWatch | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = cloudwatch_actions.SnsAction(topic)
@@ -149,12 +165,54 @@ class Monitoring(Construct):
             ))
 
         self.freshness_threshold_seconds = 2 * config.backup_interval_seconds
+        if schedule is not None:
+            self._schedule_alarms(schedule, state_machines[schedule.machine], config)
         for cluster in config.monitored_clusters:
             self._freshness_alarms(cluster, config.backup_interval_seconds)
 
     def _add(self, alarm: cloudwatch.Alarm) -> None:
         alarm.add_alarm_action(self._action)
         self.alarms.append(alarm)
+
+    def _schedule_alarms(self, schedule: ScheduleWatch, machine: sfn.StateMachine,
+                         config: StackConfig) -> None:
+        """A tick Scheduler gave up on, and a fleet that no tick reached: both page whatever
+        `monitoredClusters` lists."""
+        self._add(cloudwatch.Alarm(
+            self, "ScheduleUndelivered",
+            alarm_description=(
+                "EventBridge Scheduler could not start a scheduled backup (retries spent); the "
+                "dead-letter queue holds its error."
+            ),
+            metric=schedule.dead_letters.metric_approximate_number_of_messages_visible(
+                period=FAILURE_PERIOD, statistic="Maximum",
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ))
+        if not config.schedule_enabled:
+            return  # a disabled schedule starts nothing, on purpose
+        period, periods = alarm_window(self.freshness_threshold_seconds)
+        self._add(cloudwatch.Alarm(
+            self, "ScheduledBackupsStopped",
+            alarm_description=(
+                f"No scheduled backup started during twice the backup interval "
+                f"({self.freshness_threshold_seconds} s): the schedule is not firing."
+            ),
+            metric=cloudwatch.MathExpression(
+                label="scheduled executions started",
+                expression="FILL(started, 0)",
+                using_metrics={"started": machine.metric_started(statistic="Sum")},
+                period=period,
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        ))
 
     def _freshness_alarms(self, cluster: str, interval_seconds: int) -> None:
         construct_id = re.sub(r"[^A-Za-z0-9]", "-", cluster)

@@ -1,15 +1,22 @@
-"""The EventBridge Scheduler schedule that starts the scheduled backup state machine."""
+"""The EventBridge Scheduler schedule that starts the scheduled backup state machine.
+
+A tick Scheduler could not deliver (throttled, refused, retries spent) would otherwise vanish:
+it lands in a dead-letter queue that Monitoring alarms on, so the first missed tick pages
+instead of the freshness alarms, two intervals later and only for the monitored clusters.
+"""
 
 from __future__ import annotations
 
 import json
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from stacks import nag
 from stacks.config import StackConfig
 
 
@@ -31,6 +38,19 @@ class Schedules(Construct):
             ),
         )
         target.grant_start_execution(self.role)
+        # Scheduler sends undeliverable ticks with the execution role's identity.
+        self.dead_letters = sqs.Queue(
+            self, "UndeliveredTicks",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        nag.acknowledge(
+            self.dead_letters, "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the backup schedule; an alarm on its "
+            "depth pages, and nothing consumes it automatically.",
+        )
+        self.dead_letters.grant_send_messages(self.role)
         self.schedule = scheduler.CfnSchedule(
             self, "BackupSchedule",
             description="hcp-dr: back up every hosted cluster of every management cluster",
@@ -42,6 +62,9 @@ class Schedules(Construct):
                 role_arn=self.role.role_arn,
                 # The machine hands it to ListHostedClusters, which refuses unknown fields.
                 input=json.dumps(config.backup_schedule_input, sort_keys=True),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                    arn=self.dead_letters.queue_arn,
+                ),
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
                     maximum_retry_attempts=3,
                     # A start that could not happen within one interval is superseded by the
