@@ -27,7 +27,11 @@ def _bare(zone_id: str) -> str:
 
 class DnsZones:
     def __init__(self, route53: Any) -> None:
+        """One instance per invocation: it remembers the zones listed by name, so the several
+        hostnames of one domain cost one lookup per name. Route 53's API allows 5 requests a
+        second per account, shared with ExternalDNS."""
         self._client = route53
+        self._zones_named: dict[str, list[dict[str, Any]]] = {}
 
     def _call(self, what: str, operation: Any, **kwargs: Any) -> Any:
         try:
@@ -49,10 +53,7 @@ class DnsZones:
         labels = hostname.rstrip(".").lower().split(".")
         for start in range(len(labels) - 1):
             candidate = ".".join(labels[start:]) + "."
-            found = self._call("list zones", self._client.list_hosted_zones_by_name,
-                               DNSName=candidate, MaxItems="100")
-            named = [z for z in found.get("HostedZones") or []
-                     if z["Name"].lower() == candidate]
+            named = self._named(candidate)
             public = [z for z in named if not (z.get("Config") or {}).get("PrivateZone")]
             chosen = public or named
             if len(chosen) > 1:
@@ -62,6 +63,14 @@ class DnsZones:
             if chosen:
                 return _bare(chosen[0]["Id"])
         return None
+
+    def _named(self, name: str) -> list[dict[str, Any]]:
+        if name not in self._zones_named:
+            found = self._call("list zones", self._client.list_hosted_zones_by_name,
+                               DNSName=name, MaxItems="100")
+            self._zones_named[name] = [z for z in found.get("HostedZones") or []
+                                       if z["Name"].lower() == name]
+        return self._zones_named[name]
 
     def records(self, zone_id: str) -> list[DnsRecord]:
         """Every record set of a zone (all pages)."""

@@ -60,3 +60,23 @@ def test_other_refusals_are_named_too():
 
     with pytest.raises(AwsRequestRejected, match="AccessDenied"):
         DnsZones(Denied()).records("Z1")
+
+
+def test_hostnames_of_one_domain_share_the_lookups_of_their_common_names(route53):
+    """Route 53 allows 5 requests a second per account, shared with ExternalDNS: the four
+    hostnames of a hosted cluster look up each name once, not once per hostname."""
+    zone = _zone(route53, "hcp.example.com")
+    asked: list[str] = []
+
+    class Counting:
+        def list_hosted_zones_by_name(self, **kwargs):
+            asked.append(kwargs["DNSName"])
+            return route53.list_hosted_zones_by_name(**kwargs)
+
+    zones = DnsZones(Counting())
+    hosts = [f"{service}-cesar.hcp.example.com" for service in
+             ("api", "oauth", "konnectivity", "ignition")]
+    assert {zones.zone_for(host) for host in hosts} == {zone}
+    assert sorted(asked) == sorted([f"{h}." for h in hosts] + ["hcp.example.com."])
+    assert DnsZones(Counting()).zone_for(HOST) == zone  # a new invocation looks again
+    assert asked.count("hcp.example.com.") == 2
