@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import App, Environment, Tags, Token
@@ -42,7 +43,7 @@ def create_app(
     if (stack.config.route53_event_forwarder and not Token.is_unresolved(region)
             and forwarding_needed(region)):
         Route53EventForwarder(
-            app, FORWARDER_STACK_NAME,
+            app, forwarder_stack_name(region),
             description=f"hcp-dr: forwards Route 53 record changes from us-east-1 to {region}",
             account=None if Token.is_unresolved(stack.account) else stack.account,
             target_region=region,
@@ -53,10 +54,19 @@ def create_app(
     return app, stack
 
 
-def deployment_environment() -> Environment | None:
-    """Where the CDK CLI deploys (it sets CDK_DEFAULT_REGION/ACCOUNT from its credentials and
-    profile); None, i.e. environment-agnostic, when it knows no region (an offline synth)."""
-    region = os.environ.get("CDK_DEFAULT_REGION")
-    if not region:
+def forwarder_stack_name(region: str) -> str:
+    """One forwarder per hcp-dr region: two deployments of one account (say eu-west-1 and
+    eu-central-1) each keep their own stack in us-east-1."""
+    return f"{FORWARDER_STACK_NAME}-{region}"
+
+
+def deployment_environment(environ: Mapping[str, str] = os.environ) -> Environment | None:
+    """Where `cdk deploy` goes: the account and region the CDK CLI resolved from its
+    credentials (CDK_DEFAULT_ACCOUNT/REGION). The CLI always sets a region, us-east-1 when
+    none is configured, but an account only when credentials resolve: without one (an
+    offline `make synth`) the stacks stay environment-agnostic rather than being bound to a
+    region nobody chose."""
+    account, region = environ.get("CDK_DEFAULT_ACCOUNT"), environ.get("CDK_DEFAULT_REGION")
+    if not account or not region:
         return None
-    return Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT") or None, region=region)
+    return Environment(account=account, region=region)

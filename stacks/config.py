@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "restoreUrlSignerSecret": "",
 }
 
+MAX_ALARM_WINDOW_SECONDS = 7 * 86400  # CloudWatch: Period x EvaluationPeriods
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -169,7 +170,19 @@ class StackConfig:
         )
         config._check_backstop()
         config._check_migration_triggers()
+        config._check_alarm_window()
         return config
+
+    def _check_alarm_window(self) -> None:
+        """The staleness alarms watch twice the interval, and CloudWatch evaluates an alarm
+        over at most 7 days: a longer interval could only be deployed without them."""
+        if 2 * self.backup_interval_seconds > MAX_ALARM_WINDOW_SECONDS:
+            raise ConfigError(
+                f"backupSchedule={self.backup_schedule!r}: at most "
+                f"{MAX_ALARM_WINDOW_SECONDS // 2 // 3600} hours between backups, because the "
+                "alarms on missing backups watch twice the interval and CloudWatch evaluates "
+                "an alarm over at most 7 days"
+            )
 
     @property
     def gfs_horizon_days(self) -> int:

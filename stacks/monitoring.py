@@ -184,8 +184,10 @@ class Monitoring(Construct):
                 "EventBridge Scheduler could not start a scheduled backup (retries spent); the "
                 "dead-letter queue holds its error."
             ),
-            metric=schedule.dead_letters.metric_approximate_number_of_messages_visible(
-                period=FAILURE_PERIOD, statistic="Maximum",
+            # Messages sent, not messages waiting: nothing drains the queue, so a depth alarm
+            # would stay in ALARM after the first tick and never page for the next one.
+            metric=schedule.dead_letters.metric_number_of_messages_sent(
+                period=FAILURE_PERIOD, statistic="Sum",
             ),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

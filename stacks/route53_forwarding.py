@@ -8,9 +8,11 @@ unchanged, to the default bus of hcp-dr's region, where the `Route53Changes` rul
 costs what a lost CloudTrail event costs: the wait ends at the next fallback poll.
 
 The stack needs to know hcp-dr's region when it is synthesized, so the app adds it only when
-the main stack is bound to a region (`cdk deploy` with credentials binds it; an offline synth
-does not). Partitions other than `aws` deliver Route 53's events elsewhere; no forwarder is
-built for them and the main stack warns instead.
+the main stack is bound to an account and region (`cdk deploy` with credentials binds it; an
+offline synth does not: `stacks.application.deployment_environment`). Partitions other than
+`aws` deliver Route 53's events elsewhere; no forwarder is built for them and the main stack
+warns instead. CDK never deletes a stack the app stops producing: after turning
+`route53EventForwarder` off or moving hcp-dr to us-east-1, delete the old forwarder stack.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
+from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from stacks.config import StackConfig
@@ -34,8 +35,6 @@ WATCH_DNS_FUNCTION = "WatchDnsCleanup"
 START_FROM_ALARM_FUNCTION = "StartMigrationFromAlarm"
 ROUTE53_EVENTS_REGION = "us-east-1"
 STANDARD_PARAMETER_BYTES = 4096
-# Regions of the other partitions, where Route 53's events are not delivered in us-east-1.
-_OTHER_PARTITION_PREFIXES = ("cn-", "us-gov-", "us-iso", "eu-isoe-")
 
 ROUTE53_CHANGES_PATTERN: dict[str, Any] = {
     "source": ["aws.route53"],
@@ -50,7 +49,10 @@ ROUTE53_CHANGES_PATTERN: dict[str, Any] = {
 def forwarding_needed(region: str) -> bool:
     """A commercial region other than the one Route 53 delivers its events to: the app adds
     the us-east-1 forwarder (stacks/route53_forwarding.py) for it."""
-    return region != ROUTE53_EVENTS_REGION and not region.startswith(_OTHER_PARTITION_PREFIXES)
+    # A region CDK does not know yet is taken for a commercial one; the other partitions
+    # (aws-cn, aws-us-gov, aws-eusc, the isolated ones) deliver Route 53's events elsewhere.
+    partition = RegionInfo.get(region).partition
+    return region != ROUTE53_EVENTS_REGION and partition in (None, "aws")
 
 
 def alarm_pattern(alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:

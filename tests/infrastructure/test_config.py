@@ -43,6 +43,23 @@ def test_unsupported_schedules_are_refused(expression: str) -> None:
         schedule_interval_seconds(expression)
 
 
+@pytest.mark.parametrize(("expression", "accepted"), [
+    ("rate(3 days)", True), ("rate(84 hours)", True), ("rate(85 hours)", False),
+    ("rate(4 days)", False), ("rate(7 days)", False),
+])
+def test_intervals_the_staleness_alarms_cannot_watch_are_refused(
+    expression: str, accepted: bool,
+) -> None:
+    """CloudWatch evaluates an alarm over at most 7 days and the alarms watch two intervals:
+    a longer interval would fail the deployment, so the synth refuses it and says why."""
+    if accepted:
+        assert StackConfig.from_mapping({"backupSchedule": expression}).backup_schedule == (
+            expression)
+    else:
+        with pytest.raises(ConfigError, match=r"backupSchedule.*7 days"):
+            StackConfig.from_mapping({"backupSchedule": expression})
+
+
 def test_command_line_strings_are_parsed() -> None:
     """`cdk synth -c key=value` passes every value as a string."""
     config = StackConfig.from_mapping({

@@ -9,12 +9,18 @@ from typing import Any
 import pytest
 from synth_helpers import Synth, as_list, ref, synthesize
 
-from stacks.application import FORWARDER_STACK_NAME
+from stacks.application import (
+    FORWARDER_STACK_NAME,
+    create_app,
+    deployment_environment,
+    forwarder_stack_name,
+)
 from stacks.triggers import ROUTE53_CHANGES_PATTERN, forwarding_needed
 
 ACCOUNT = "111122223333"  # synth_helpers binds region-bound synths to this account
 HCP_DR_REGION = "eu-west-1"
 REGION_BUS = f"arn:aws:events:{HCP_DR_REGION}:{ACCOUNT}:event-bus/default"
+FORWARDER = forwarder_stack_name(HCP_DR_REGION)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +50,7 @@ def _warnings(synth: Synth) -> list[str]:
 
 def test_the_forwarder_runs_in_us_east_1_of_the_same_account(forwarded: Synth) -> None:
     manifest = json.loads((forwarded.outdir / "manifest.json").read_text())
-    assert manifest["artifacts"][FORWARDER_STACK_NAME]["environment"] == (
+    assert manifest["artifacts"][FORWARDER]["environment"] == (
         f"aws://{ACCOUNT}/us-east-1")
     assert manifest["artifacts"][forwarded.stack.stack_name]["environment"] == (
         f"aws://{ACCOUNT}/{HCP_DR_REGION}")
@@ -53,7 +59,7 @@ def test_the_forwarder_runs_in_us_east_1_of_the_same_account(forwarded: Synth) -
 def test_the_forwarder_sends_exactly_the_watched_events_to_the_region_bus(
     forwarded: Synth,
 ) -> None:
-    template = forwarded.others[FORWARDER_STACK_NAME]
+    template = forwarded.others[FORWARDER]
     [rule] = _resources(template, "AWS::Events::Rule").values()
     # The same pattern as the rule that wakes WatchDnsCleanup in hcp-dr's region, so every
     # event that rule would match there is forwarded, and nothing else.
@@ -68,7 +74,7 @@ def test_the_forwarder_sends_exactly_the_watched_events_to_the_region_bus(
 
 
 def test_the_forwarding_role_may_only_put_events_on_that_bus(forwarded: Synth) -> None:
-    template = forwarded.others[FORWARDER_STACK_NAME]
+    template = forwarded.others[FORWARDER]
     [(role_id, role)] = _resources(template, "AWS::IAM::Role").items()
     [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "events.amazonaws.com"}
@@ -84,13 +90,13 @@ def test_the_forwarding_role_may_only_put_events_on_that_bus(forwarded: Synth) -
 def test_a_forwarded_region_needs_no_warning(forwarded: Synth, synth: Synth) -> None:
     assert not [w for w in _warnings(forwarded) if "Route 53" in w]
     assert not [w for w in _warnings(synth) if "Route 53" in w]  # region unknown at synth
-    assert FORWARDER_STACK_NAME not in synth.others  # nor a forwarder
+    assert not synth.others  # nor a forwarder
 
 
 def test_without_the_forwarder_the_synth_says_dns_waits_rely_on_the_poll(
     unforwarded: Synth,
 ) -> None:
-    assert FORWARDER_STACK_NAME not in unforwarded.others
+    assert not unforwarded.others
     [warning] = [w for w in _warnings(unforwarded) if "Route 53" in w]
     assert "us-east-1" in warning and HCP_DR_REGION in warning and "fallback poll" in warning
 
@@ -98,7 +104,46 @@ def test_without_the_forwarder_the_synth_says_dns_waits_rely_on_the_poll(
 @pytest.mark.parametrize(("region", "needed"), [
     ("eu-west-1", True), ("ap-northeast-1", True), ("us-east-2", True),
     ("us-east-1", False),  # delivered there already
-    ("cn-north-1", False), ("us-gov-west-1", False),  # other partitions deliver elsewhere
+    # Other partitions deliver elsewhere.
+    ("cn-north-1", False), ("us-gov-west-1", False), ("eusc-de-east-1", False),
+    ("us-isob-east-1", False),
 ])
 def test_which_regions_get_a_forwarder(region: str, needed: bool) -> None:
     assert forwarding_needed(region) is needed
+
+
+def _forwarders(region: str | None, **context: Any) -> list[tuple[str, str | None]]:
+    """(stack name, region) of the forwarders the app builds beside a stack in `region`."""
+    from aws_cdk import Environment, Stack
+
+    env = Environment(account=ACCOUNT, region=region) if region else None
+    app, _ = create_app({"bundle": False, **context}, checks=False, env=env)
+    return [(child.stack_name, child.region) for child in app.node.children
+            if isinstance(child, Stack) and child.stack_name.startswith(FORWARDER_STACK_NAME)]
+
+
+def test_the_app_builds_a_forwarder_only_where_one_is_needed() -> None:
+    assert _forwarders("eu-central-1") == [(f"{FORWARDER_STACK_NAME}-eu-central-1",
+                                            "us-east-1")]
+    assert _forwarders("us-east-1") == []  # Route 53 delivers there
+    assert _forwarders("cn-north-1") == []  # another partition: the main stack warns
+    assert _forwarders(None) == []  # region unknown at synth
+    assert _forwarders("eu-central-1", route53EventForwarder="false") == []
+
+
+def test_two_regions_of_one_account_keep_a_forwarder_each() -> None:
+    assert forwarder_stack_name("eu-west-1") != forwarder_stack_name("eu-central-1")
+
+
+@pytest.mark.parametrize(("environ", "bound"), [
+    ({"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": "eu-west-1"},
+     (ACCOUNT, "eu-west-1")),
+    # The CLI sets its default region even offline, but an account only with credentials:
+    # an offline synth stays environment-agnostic instead of being bound to us-east-1.
+    ({"CDK_DEFAULT_REGION": "us-east-1"}, None),
+    ({}, None),
+])
+def test_the_app_is_bound_where_the_cli_deploys(environ: dict[str, str],
+                                                  bound: tuple[str, str] | None) -> None:
+    env = deployment_environment(environ)
+    assert (None if env is None else (env.account, env.region)) == bound

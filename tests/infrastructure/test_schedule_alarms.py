@@ -56,13 +56,17 @@ def test_a_dead_lettered_tick_pages_at_once(synth: Synth) -> None:
     queue_id, _ = _queue(synth)
     alarm = _alarm(synth, "MonitoringScheduleUndelivered")
     assert alarm is not None
-    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    # Messages sent, not the depth: nothing drains the queue, so a depth alarm would stay in
+    # ALARM after the first undelivered tick and never page for the next.
+    assert alarm["MetricName"] == "NumberOfMessagesSent"
+    assert alarm["Statistic"] == "Sum"
     assert alarm["Namespace"] == "AWS/SQS"
     [dimension] = alarm["Dimensions"]
     assert ref(dimension["Value"]) == queue_id
     assert alarm["Threshold"] == 1
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert alarm["Period"] <= 300
+    assert alarm["EvaluationPeriods"] == 1 and alarm["Period"] <= 300
+    assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def _stopped_alarm_is_sound(synth: Synth) -> None:
