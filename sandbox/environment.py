@@ -493,10 +493,18 @@ class Sandbox:
 
     # -- what others attach to -------------------------------------------------------------
     def kubeconfig_path(self, name: str, kubeconfig: str) -> Path:
+        """Where `name`'s kubeconfig is, (re)written aside and renamed: `state()` runs more
+        than once while tools that attached already read these files, and an in-place
+        rewrite would show them an empty file for a moment."""
         path = self.state_dir / "kubeconfigs" / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(kubeconfig)
-        path.chmod(0o600)
+        if path.exists() and path.read_text() == kubeconfig:
+            return path
+        partial = path.with_suffix(".yaml.partial")
+        partial.touch(mode=0o600)
+        partial.chmod(0o600)
+        partial.write_text(kubeconfig)
+        partial.replace(path)
         return path
 
     def state(self) -> dict[str, Any]:
