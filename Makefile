@@ -8,9 +8,11 @@ PY := .venv/bin/python
 CDK := node_modules/.bin/cdk
 ASL_VALIDATOR := node_modules/.bin/asl-validator
 CDK_OUT := cdk.out
-# The same app bound to a region other than us-east-1 (placeholder account), so that the lint
-# also covers the Route 53 event forwarder stack the app adds there.
+# The same app bound to a region other than us-east-1 (placeholder account) and attached to a
+# VPC (placeholder ids), so that the lint also covers the Route 53 event forwarder stack the app
+# adds there and the functions' network configuration.
 CDK_OUT_REGIONAL := cdk.out.regional
+LINT_NETWORK := {"vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}
 
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -57,7 +59,8 @@ lint-python: setup
 # cdk-nag (AwsSolutions) runs inside the synth: an unacknowledged finding fails it.
 lint-cdk: synth
 	AWS_REGION=eu-west-1 CDK_DEFAULT_ACCOUNT=111122223333 \
-		$(CDK) synth --quiet --no-notices --output $(CDK_OUT_REGIONAL)
+		$(CDK) synth --quiet --no-notices --output $(CDK_OUT_REGIONAL) \
+		-c managementClusterNetwork='$(LINT_NETWORK)'
 	.venv/bin/cfn-lint --ignore-checks W3005 -- $(CDK_OUT)/*.template.json \
 		$(CDK_OUT_REGIONAL)/*.template.json
 

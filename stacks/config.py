@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     "migrationAlarmNames": [],
     # How often WatchDnsCleanup checks pending DNS waits when no Route 53 event arrives.
     "dnsFallbackPollRate": "rate(1 minute)",
+    # Private management-cluster API servers: {"subnetIds": [...], "vpcId": "vpc-...",
+    # "securityGroupIds": [...]} puts the functions that talk to clusters in those subnets
+    # (stacks/cluster_network.py). {} = public API endpoints, functions outside any VPC.
+    "managementClusterNetwork": {},
     # When the stack is bound to a commercial region other than us-east-1: a second stack in
     # us-east-1 forwards Route 53's CloudTrail events to this region (stacks/route53_forwarding).
     "route53EventForwarder": True,
@@ -74,6 +78,16 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 class ConfigError(ValueError):
     """A context value the stack cannot be built with; the message names the key."""
+
+
+@dataclass(frozen=True)
+class ClusterNetwork:
+    """Where the functions that reach management clusters run: subnets of the VPC that routes
+    to private API servers, with our own security group (in `vpc_id`) or the given ones."""
+
+    subnet_ids: tuple[str, ...]
+    vpc_id: str | None
+    security_group_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class StackConfig:
     migration_alarm_names: tuple[str, ...]  # () = every alarm
     dns_fallback_poll_rate: str
     route53_event_forwarder: bool
+    management_cluster_network: ClusterNetwork | None  # None: public API endpoints
     restore_url_signer: bool  # the stack creates the signer user, key and secret
     restore_url_signer_key_serial: int
     restore_url_signer_secret: str  # external Secrets Manager name or ARN; "" = none
@@ -162,6 +177,7 @@ class StackConfig:
             migration_alarm_names=_alarm_names(value["migrationAlarmNames"]),
             dns_fallback_poll_rate=_rate("dnsFallbackPollRate", value["dnsFallbackPollRate"]),
             route53_event_forwarder=_bool("route53EventForwarder", value["route53EventForwarder"]),
+            management_cluster_network=_cluster_network(value["managementClusterNetwork"]),
             restore_url_signer=_bool("restoreUrlSigner", value["restoreUrlSigner"]),
             restore_url_signer_key_serial=_int(
                 "restoreUrlSignerKeySerial", value["restoreUrlSignerKeySerial"], minimum=1
@@ -434,3 +450,44 @@ def _alarm_names(raw: Any) -> tuple[str, ...]:
     if len(set(items)) != len(items):
         raise ConfigError(f"migrationAlarmNames={raw!r} lists an alarm twice")
     return tuple(items)
+
+
+# --- management-cluster network -------------------------------------------------------------
+_NETWORK_KEY = "managementClusterNetwork"
+_AWS_ID = {"subnetIds": re.compile(r"^subnet-[0-9a-f]{8,17}$"),
+           "vpcId": re.compile(r"^vpc-[0-9a-f]{8,17}$"),
+           "securityGroupIds": re.compile(r"^sg-[0-9a-f]{8,17}$")}
+
+
+def _ids(raw: dict[str, Any], key: str) -> tuple[str, ...]:
+    items = raw.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{_NETWORK_KEY}.{key} must be a list of ids")
+    bad = [i for i in items if not _AWS_ID[key].match(i)]
+    if bad or len(set(items)) != len(items):
+        raise ConfigError(f"{_NETWORK_KEY}.{key}: {bad or items} are not distinct "
+                          f"{key[:-3]} ids")
+    return tuple(items)
+
+
+def _cluster_network(raw: Any) -> ClusterNetwork | None:
+    """{} = none; else subnets, and either a VPC (the stack makes the security group) or the
+    security groups to use."""
+    value = _json_object(_NETWORK_KEY, raw)
+    if not value:
+        return None
+    unknown = sorted(set(value) - set(_AWS_ID))
+    if unknown:
+        raise ConfigError(f"{_NETWORK_KEY}: unknown keys {unknown}; known: {sorted(_AWS_ID)}")
+    subnets = _ids(value, "subnetIds")
+    groups = _ids(value, "securityGroupIds")
+    vpc = value.get("vpcId")
+    if vpc is not None and (not isinstance(vpc, str) or not _AWS_ID["vpcId"].match(vpc)):
+        raise ConfigError(f"{_NETWORK_KEY}.vpcId={vpc!r} is not a VPC id")
+    if not subnets:
+        raise ConfigError(f"{_NETWORK_KEY}.subnetIds: at least one subnet (two AZs or more "
+                          "keep the functions up when one zone is down)")
+    if not groups and vpc is None:
+        raise ConfigError(f"{_NETWORK_KEY}: give vpcId (the stack creates the security group) "
+                          "or securityGroupIds")
+    return ClusterNetwork(subnet_ids=subnets, vpc_id=vpc, security_group_ids=groups)

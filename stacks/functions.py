@@ -14,6 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks import bundling, catalog
+from stacks.cluster_network import ClusterNetworkAccess
 from stacks.config import BACKUP_KEY_PREFIX, MIGRATION_KEY_PREFIX, ConfigError, StackConfig
 from stacks.monitoring import FailureNotifications
 from stacks.nag import acknowledge, acknowledge_wildcard_resource
@@ -59,9 +60,13 @@ class Functions(Construct):
         self, scope: Construct, construct_id: str, *,
         config: StackConfig, storage: Storage, notifications: FailureNotifications,
         signer: RestoreUrlSigner | None = None,
+        cluster_network: ClusterNetworkAccess | None = None,
     ) -> None:
+        """`cluster_network`: where the functions that reach management clusters run (None:
+        outside any VPC, for public API endpoints)."""
         super().__init__(scope, construct_id)
         self._config = config
+        self._cluster_network = cluster_network
         self._storage = storage
         self._notifications = notifications
         self._signer = signer
@@ -166,6 +171,8 @@ class Functions(Construct):
             log_group=log_group,
         )
         log_group.grant_write(role)
+        if spec.uses_kubernetes and self._cluster_network is not None:
+            self._cluster_network.attach(function, role)
         for grant in sorted(spec.grants):
             if grant in _STATE_MACHINE_GRANTS:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from stacks.cluster_network import ClusterNetworkAccess
 from stacks.config import StackConfig
 from stacks.functions import Functions
 from stacks.monitoring import FailureNotifications, Monitoring, ScheduleWatch
@@ -18,8 +19,8 @@ SCHEDULED_MACHINE = "ScheduledBackup"
 
 
 class HcpDrStack(Stack):
-    """Storage -> notifications -> signer -> functions -> workflows -> schedule -> triggers
-    -> monitoring."""
+    """Storage -> notifications -> signer -> (cluster network) -> functions -> workflows
+    -> schedule -> triggers -> monitoring."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -31,10 +32,14 @@ class HcpDrStack(Stack):
             RestoreUrlSigner(self, "RestoreUrlSigner", config=self.config, storage=self.storage)
             if self.config.restore_url_signer else None
         )
+        network = self.config.management_cluster_network
+        self.cluster_network = (
+            ClusterNetworkAccess(self, "ClusterNetwork", network=network) if network else None
+        )
         self.functions = Functions(
             self, "Functions",
             config=self.config, storage=self.storage, notifications=self.notifications,
-            signer=self.signer,
+            signer=self.signer, cluster_network=self.cluster_network,
         )
         self.workflows = Workflows(
             self, "Workflows",
