@@ -86,6 +86,23 @@ def test_restore_creates_in_order_with_the_label_and_one_url():
     assert signer.url not in result.model_dump_json()
 
 
+def test_a_first_restore_asks_once_per_object(monkeypatch):
+    """Create first, read only on a conflict: against a destination API server far from the
+    function, every object costs one round trip, not two."""
+    kube = destination_cluster()
+    reads: list[tuple[str, str]] = []
+    read = kube.get_object
+
+    def counted(kind, namespace, name):
+        reads.append((kind.plural, name))
+        return read(kind, namespace, name)
+
+    monkeypatch.setattr(kube, "get_object", counted)
+    restore_on_destination(kube, _backup_set(), FakeSigner(), preflighted(), NOW)
+    # The one read: whether an earlier run left the HostedCluster (then no new URL is signed).
+    assert len(kube.writes) == 10 and reads == [("hostedclusters", NAME)]
+
+
 def test_rerun_creates_nothing_and_needs_no_new_url():
     kube, bucket, signer = destination_cluster(), _backup_set(), FakeSigner()
     restore_on_destination(kube, bucket, signer, preflighted(), NOW)

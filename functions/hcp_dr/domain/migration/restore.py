@@ -60,14 +60,16 @@ def backed_up_objects(bucket: BackupBucket, manifest: BackupManifest) -> list[tu
 
 def _ensure(api: ManagementClusterApi, planned: PlannedCreate, migration_id: str,
             allowed_namespaces: set[str]) -> bool:
-    """Create unless present; True if created. Foreign objects are never touched."""
-    current = api.get_object(planned.kind, planned.namespace, planned.name)
-    if current is None:
-        try:
-            api.create_object(planned.kind, planned.namespace, planned.body)
-            return True
-        except ObjectAlreadyExists:
-            current = api.get_object(planned.kind, planned.namespace, planned.name) or {}
+    """Create unless present; True if created. Foreign objects are never touched.
+
+    Create first and read only on a conflict: a first run (the usual case) costs one request
+    per object instead of two, and the API server refuses the create of an existing object
+    atomically, so nothing foreign is ever overwritten."""
+    try:
+        api.create_object(planned.kind, planned.namespace, planned.body)
+        return True
+    except ObjectAlreadyExists:
+        current = api.get_object(planned.kind, planned.namespace, planned.name) or {}
     if created_by(current, migration_id):
         return False
     if planned.kind == NAMESPACES and planned.name in allowed_namespaces:
