@@ -7,6 +7,7 @@ after every part it lists is confirmed in the bucket.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from hcp_dr.models.backup_state import BackupState
 
 OBJECT_INDEX = "objects/index.json"
+# S3 requests in flight at once when storing or reading a backup's objects (a few dozen small
+# JSON documents): enough to hide their latency, few enough for one Lambda's connection pool.
+PARALLEL_TRANSFERS = 8
 
 
 def store_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,
@@ -51,12 +55,14 @@ def store_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,
         secret.setdefault("kind", "Secret")
         bucket.put_json(location.encryption_key, without_status(secret))
         encryption = EncryptionEntry(type="aescbc", key=location.encryption_key)
-    entries = []
-    for obj in collect_cluster_objects(api, ref, hosted_cluster):
-        key = location.object_key(obj.kind_plural, obj.namespace, obj.name)
-        digest = bucket.put_json(key, obj.body)
-        entries.append(BackupObjectEntry(key=key, kind=obj.kind_plural,
-                                         namespace=obj.namespace, name=obj.name, sha256=digest))
+    objects = collect_cluster_objects(api, ref, hosted_cluster)
+    keys = [location.object_key(o.kind_plural, o.namespace, o.name) for o in objects]
+    # In a migration this runs while the hosted cluster is paused: the uploads go in parallel.
+    with ThreadPoolExecutor(max_workers=PARALLEL_TRANSFERS) as pool:
+        digests = list(pool.map(bucket.put_json, keys, [o.body for o in objects]))
+    entries = [BackupObjectEntry(key=key, kind=obj.kind_plural, namespace=obj.namespace,
+                                 name=obj.name, sha256=digest)
+               for key, obj, digest in zip(keys, objects, digests, strict=True)]
     index = {"encryption": encryption.model_dump(), "objects": [e.model_dump() for e in entries]}
     bucket.put_json(location.prefix + OBJECT_INDEX, index)
     return {"objects": len(entries), "encryption": encryption.type}
