@@ -33,6 +33,7 @@ from stacks.config import METRICS_NAMESPACE, SERVICE_NAME, StackConfig
 
 FRESHNESS_METRIC = "NewestBackupAgeSeconds"
 FAILURE_METRIC = "BackupFailed"
+FANOUT_FAILURE_METRIC = "ScheduledBackupFailures"
 CLUSTER_DIMENSION = "HostedCluster"
 MAX_ALARM_PERIOD = 86400
 FAILURE_PERIOD = Duration.minutes(5)
@@ -121,6 +122,27 @@ class Monitoring(Construct):
             metric=cloudwatch.MathExpression(
                 label=FAILURE_METRIC,
                 expression=f'SELECT SUM({FAILURE_METRIC}) FROM "{METRICS_NAMESPACE}"',
+                period=FAILURE_PERIOD,
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ))
+
+        # The fan-out's own count: clusters whose backup failed, and those it could not even
+        # try (an unreachable management cluster, one name live on two). The run itself
+        # succeeds, and a cluster missing from monitoredClusters has no freshness alarm.
+        self._add(cloudwatch.Alarm(
+            self, "ScheduledBackupIncomplete",
+            alarm_description=(
+                f"A scheduled run reported {FANOUT_FAILURE_METRIC}: a hosted cluster's backup "
+                "failed, or a management cluster could not be listed, or one name is live on two "
+                "management clusters (see the run's output)."
+            ),
+            metric=cloudwatch.MathExpression(
+                label=FANOUT_FAILURE_METRIC,
+                expression=f'SELECT SUM({FANOUT_FAILURE_METRIC}) FROM "{METRICS_NAMESPACE}"',
                 period=FAILURE_PERIOD,
             ),
             threshold=1,

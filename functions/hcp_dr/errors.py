@@ -64,6 +64,15 @@ class PodCommandFailed(PermanentError):
 class ClusterLocked(PermanentError):
     """Another backup or migration of this hosted cluster holds the DR lock."""
 
+    def __init__(self, message: str, holder_purpose: str | None = None) -> None:
+        super().__init__(message)
+        self.holder_purpose = holder_purpose  # "backup", "migration", None: unknown
+
+
+class BackupInProgress(TransientError):
+    """A backup of this hosted cluster holds the DR lock. It ends within minutes, so a
+    migration waits for it (the Migration machine retries) instead of failing."""
+
 
 # --- snapshots -------------------------------------------------------------------------------
 class InsufficientSnapshotSpace(PermanentError):

@@ -100,3 +100,35 @@ def test_a_disabled_schedule_is_not_reported_as_stopped(disabled: Synth) -> None
     [schedule] = disabled.of_type("AWS::Scheduler::Schedule").values()
     assert schedule["Properties"]["State"] == "DISABLED"
     assert json.dumps(schedule).count("DeadLetterConfig") == 1
+
+
+def test_clusters_a_run_could_not_back_up_page(synth: Synth, capsys, monkeypatch) -> None:
+    """The run succeeds when a management cluster cannot be listed, and a cluster outside
+    monitoredClusters has no freshness alarm: the fan-out's own count must page."""
+    from hcp_dr.handlers import summarize_backup_fanout
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "HcpDr")
+    summary = summarize_backup_fanout.handler(
+        {"results": [], "unreachable": [{"management_cluster": "mgmt-b", "error": "X"}]},
+        _Context())
+    assert summary["unreachable_management_clusters"]
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if '"_aws"' in line]
+    [(namespace, name, value)] = [
+        (m["Namespace"], metric["Name"], document[metric["Name"]])
+        for document in emitted for m in document["_aws"]["CloudWatchMetrics"]
+        for metric in m["Metrics"]]
+    assert value in (1, [1])  # EMF may carry a value or a list of values
+    alarm = _alarm(synth, "MonitoringScheduledBackupIncomplete")
+    assert alarm is not None
+    [query] = [m for m in alarm["Metrics"] if "Expression" in m]
+    assert query["Expression"] == f'SELECT SUM({name}) FROM "{namespace}"'
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+class _Context:
+    function_name = "SummarizeBackupFanout"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:111122223333:function:SummarizeBackupFanout"
+    aws_request_id = "req-1"

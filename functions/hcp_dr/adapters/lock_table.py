@@ -40,7 +40,9 @@ class LockTable:
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException":
-                raise ClusterLocked(self._holder_message(lock_id)) from None
+                purpose, holder = self._holder(lock_id)
+                raise ClusterLocked(f"{lock_id} is locked by {purpose} execution {holder}",
+                                    holder_purpose=purpose) from None
             if code in _THROTTLED:
                 raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
             raise
@@ -69,16 +71,16 @@ class LockTable:
             raise
         return found
 
-    def _holder_message(self, lock_id: str) -> str:
+    def _holder(self, lock_id: str) -> tuple[str, str]:
+        """(purpose, execution name) of whoever holds the lock now."""
         item = self._client.get_item(
             TableName=self._table, Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}}
         ).get("Item", {})
         holder = item.get("owner", {}).get("S", "unknown")
-        purpose = item.get("purpose", {}).get("S", "unknown")
-        return f"{lock_id} is locked by {purpose} execution {holder.rsplit(':', 1)[-1]}"
+        return item.get("purpose", {}).get("S", "unknown"), holder.rsplit(":", 1)[-1]
 
     def release(self, lock_id: str, owner: str) -> bool:
-        """Release if we hold it; False (not an error) if someone else does or nobody."""
+        """Release if we hold it (or nobody does); False, not an error, if someone else does."""
         try:
             self._client.delete_item(
                 TableName=self._table,

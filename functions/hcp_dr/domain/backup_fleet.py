@@ -107,7 +107,8 @@ def _same_name_elsewhere(found: list[HostedClusterRef],
     to another management cluster). Two live HCs of one name on two management clusters
     would share that series, and the retention of one would prune the other's backups; a
     migration in progress also looks like this (and holds the lock). Both are left out and
-    reported, which fails the run loudly, rather than silently mixing two clusters' data."""
+    reported (counted in ScheduledBackupFailures, which pages) rather than silently mixing two
+    clusters' data."""
     by_key = _by_hosted_cluster(found)
     kept = [refs[0] for refs in by_key.values() if len(refs) == 1]
     ambiguous: list[dict[str, object]] = [

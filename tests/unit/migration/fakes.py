@@ -278,14 +278,16 @@ class FakeSigner:
 class FakeLocks:
     def __init__(self) -> None:
         self.held: dict[str, str] = {}
+        self.purposes: dict[str, str] = {}
 
     def acquire(self, lock_id: str, owner: str, now: int, ttl_seconds: int,
                 purpose: str) -> None:
         from hcp_dr.errors import ClusterLocked
 
         if self.held.get(lock_id, owner) != owner:
-            raise ClusterLocked(f"{lock_id} is locked")
+            raise ClusterLocked(f"{lock_id} is locked", holder_purpose=self.purposes[lock_id])
         self.held[lock_id] = owner
+        self.purposes[lock_id] = purpose
 
     def release(self, lock_id: str, owner: str) -> bool:
         if self.held.get(lock_id) != owner:

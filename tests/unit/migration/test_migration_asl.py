@@ -62,7 +62,27 @@ def test_every_lambda_task_retries_transient_errors_by_name():
             "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
             "Lambda.TooManyRequestsException"}, name
         for rule in state["Retry"]:
+            if any((name, error) in DELIBERATE_WAITS for error in rule["ErrorEquals"]):
+                continue
             assert rule["IntervalSeconds"] <= 2, name
+
+
+# Retries that wait for something else to finish, not for a blip to pass.
+DELIBERATE_WAITS = {("AcquireLocks", "BackupInProgress")}
+
+
+def test_a_running_backup_is_waited_for_and_another_migration_is_not():
+    """A backup of the cluster (minutes) is waited out for up to 10 minutes; a lock held by
+    another migration (hours) fails at once, into the failure path that releases our locks."""
+    state = STATES["AcquireLocks"]
+    [wait] = [r for r in state["Retry"] if "BackupInProgress" in r["ErrorEquals"]]
+    assert wait["ErrorEquals"] == ["BackupInProgress"]
+    waited = sum(wait["IntervalSeconds"] * wait.get("BackoffRate", 2.0) ** n
+                 for n in range(wait["MaxAttempts"]))
+    assert 300 <= waited <= 900
+    assert not [r for r in state["Retry"] if {"ClusterLocked", "States.ALL"}
+                & set(r["ErrorEquals"])]
+    assert state["Catch"][0]["Next"] == "ReleaseLocksAfterFailure"
 
 
 def test_a_stage_that_timed_out_or_crashed_runs_once_more_before_its_catch():

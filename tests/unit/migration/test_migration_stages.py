@@ -16,7 +16,12 @@ from hcp_dr.domain.migration.start import (
     release_migration_locks,
     validate_migration_request,
 )
-from hcp_dr.errors import ClusterLocked, HostedClusterNotReady, UnknownManagementCluster
+from hcp_dr.errors import (
+    BackupInProgress,
+    ClusterLocked,
+    HostedClusterNotReady,
+    UnknownManagementCluster,
+)
 from hcp_dr.models.backup_state import BackupState, ExecutionContext
 from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS, NODES, PODS
 from hcp_dr.models.migration_run import MigrationRequest
@@ -89,6 +94,25 @@ def test_locks_cover_the_hc_and_the_source_operator_and_release_only_ours():
         acquire_migration_locks(locks, other, 2, 60)
     assert release_migration_locks(locks, other) == {"released": []}
     assert len(release_migration_locks(locks, state)["released"]) == 2
+
+
+def test_a_backup_holding_the_lock_is_waited_for_another_migration_is_not():
+    """A scheduled tick that listed the cluster just before the migration began holds its
+    lock for minutes: BackupInProgress, which the machine retries. Another migration holds it
+    for hours: ClusterLocked, which fails at once."""
+    state = preflighted()
+    hc_lock = f"hosted-cluster/{NS}/{NAME}"
+    locks = FakeLocks()
+    locks.acquire(hc_lock, "arn:backup-execution", 0, 60, "backup")
+    with pytest.raises(BackupInProgress, match="locked"):
+        acquire_migration_locks(locks, state, 1, 60)
+    locks.release(hc_lock, "arn:backup-execution")
+    assert acquire_migration_locks(locks, state, 2, 60)["lock_ids"][0] == hc_lock
+    other = state.model_copy(update={"migration": state.migration.model_copy(
+        update={"execution_id": "other"})})
+    with pytest.raises(ClusterLocked) as refused:
+        acquire_migration_locks(locks, other, 3, 60)
+    assert not isinstance(refused.value, BackupInProgress)
 
 
 def _guest_world(ready_nodes: int, available: bool = True):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_layout import new_backup_id
 from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, operator_lock_id
+from hcp_dr.errors import BackupInProgress, ClusterLocked
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
 from hcp_dr.models.migration import MigrationState
 from hcp_dr.models.migration_run import MigrationRequest, MigrationRun
@@ -56,8 +57,16 @@ def lock_ids(state: MigrationState) -> list[str]:
 
 def acquire_migration_locks(locks: LockTable, state: MigrationState, now: int,
                             ttl_seconds: int) -> dict:
+    """Both locks, or a named refusal. A backup holding the hosted cluster's lock (a
+    scheduled tick that listed it before this migration began) ends within minutes: that is
+    `BackupInProgress`, which the machine waits out; anything else is `ClusterLocked`."""
     for lock in lock_ids(state):
-        locks.acquire(lock, state.migration.execution_id, now, ttl_seconds, "migration")
+        try:
+            locks.acquire(lock, state.migration.execution_id, now, ttl_seconds, "migration")
+        except ClusterLocked as exc:
+            if exc.holder_purpose == "backup":
+                raise BackupInProgress(str(exc)) from None
+            raise
     return {"lock_ids": lock_ids(state)}
 
 
