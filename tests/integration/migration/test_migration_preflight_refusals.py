@@ -16,7 +16,9 @@ from tests.integration.migration.migration_driver import (
     NAMESPACES,
     held_locks,
     run_migration,
+    start_migration,
     store,
+    wait_migration,
 )
 
 
@@ -75,16 +77,25 @@ def test_destination_operator_without_external_dns_refuses(sandbox: Sandbox):
                           {"spec": {"template": {"spec": {"containers": containers}}}})
 
 
-def test_a_running_backup_or_migration_holds_the_lock(sandbox: Sandbox):
+def _hold_lock(sandbox: Sandbox, purpose: str) -> dict:
     assert sandbox.backup_env is not None
-    dynamodb = sandbox.aws.client("dynamodb")
     key = {"pk": {"S": f"lock#hosted-cluster/{sandbox.plan.namespace}/{sandbox.plan.name}"},
            "sk": {"S": "lock"}}
     now = int(time.time())
-    dynamodb.put_item(TableName=sandbox.backup_env.lock_table, Item={
-        **key, "owner": {"S": "arn:aws:states:us-east-1:1:execution:Backup:other"},
-        "purpose": {"S": "backup"}, "acquired_at": {"N": str(now)},
+    sandbox.aws.client("dynamodb").put_item(TableName=sandbox.backup_env.lock_table, Item={
+        **key, "owner": {"S": f"arn:aws:states:us-east-1:1:execution:{purpose}:other"},
+        "purpose": {"S": purpose}, "acquired_at": {"N": str(now)},
         "expires_at": {"N": str(now + 600)}})
+    return key
+
+
+def _free_lock(sandbox: Sandbox, key: dict) -> None:
+    assert sandbox.backup_env is not None
+    sandbox.aws.client("dynamodb").delete_item(TableName=sandbox.backup_env.lock_table, Key=key)
+
+
+def test_another_migration_holding_the_lock_fails_the_run_at_once(sandbox: Sandbox):
+    key = _hold_lock(sandbox, "migration")
     try:
         before = source_state(sandbox)
         run = run_migration(sandbox, timeout=120)
@@ -92,7 +103,31 @@ def test_a_running_backup_or_migration_holds_the_lock(sandbox: Sandbox):
         assert source_state(sandbox) == before
         assert held_locks(sandbox) == [key["pk"]["S"]]  # the other holder's, untouched
     finally:
-        dynamodb.delete_item(TableName=sandbox.backup_env.lock_table, Key=key)
+        _free_lock(sandbox, key)
+
+
+def test_a_running_backup_is_waited_for_without_changing_anything(sandbox: Sandbox):
+    """A scheduled tick that listed the cluster just before the migration began holds its
+    lock for minutes: the migration retries BackupInProgress instead of failing (the ASL
+    test checks it gives up after 10 minutes). Stopped while it waits, nothing was touched."""
+    key = _hold_lock(sandbox, "backup")
+    sfn = sandbox.aws.client("stepfunctions")
+    try:
+        before = source_state(sandbox)
+        arn = start_migration(sandbox)
+        deadline = time.monotonic() + 60
+        while "BackupInProgress" not in json.dumps(
+                sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"],
+                default=str):
+            assert time.monotonic() < deadline, "AcquireLocks never met the backup's lock"
+            time.sleep(0.2)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        assert source_state(sandbox) == before
+        assert held_locks(sandbox) == [key["pk"]["S"]]
+        sfn.stop_execution(executionArn=arn)
+        assert wait_migration(sandbox, arn, timeout=30).status == "ABORTED"
+    finally:
+        _free_lock(sandbox, key)
 
 
 @pytest.mark.parametrize("bad", [{"destination": "source"}, {"approval": "perhaps"},
