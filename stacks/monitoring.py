@@ -103,6 +103,15 @@ class ScheduleWatch:
     dead_letters: sqs.IQueue
 
 
+def summed_everywhere(metric_name: str) -> cloudwatch.MathExpression:
+    """A metric of ours summed over every dimension combination it is emitted with."""
+    return cloudwatch.MathExpression(
+        label=metric_name,
+        expression=f'SELECT SUM({metric_name}) FROM "{METRICS_NAMESPACE}"',
+        period=FAILURE_PERIOD,
+    )
+
+
 class Monitoring(Construct):
     """Alarms on failed runs, failed executions and backup freshness, all to the topic."""
 
@@ -116,40 +125,20 @@ class Monitoring(Construct):
         self._action = cloudwatch_actions.SnsAction(topic)
         self.alarms: list[cloudwatch.Alarm] = []
 
-        self._add(cloudwatch.Alarm(
-            self, "BackupFailed",
-            alarm_description=f"A backup run reported {FAILURE_METRIC} (any hosted cluster).",
-            metric=cloudwatch.MathExpression(
-                label=FAILURE_METRIC,
-                expression=f'SELECT SUM({FAILURE_METRIC}) FROM "{METRICS_NAMESPACE}"',
-                period=FAILURE_PERIOD,
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        ))
-
+        self._on_any(
+            "BackupFailed", f"A backup run reported {FAILURE_METRIC} (any hosted cluster).",
+            summed_everywhere(FAILURE_METRIC),
+        )
         # The fan-out's own count: clusters whose backup failed, and those it could not even
         # try (an unreachable management cluster, one name live on two). The run itself
         # succeeds, and a cluster missing from monitoredClusters has no freshness alarm.
-        self._add(cloudwatch.Alarm(
-            self, "ScheduledBackupIncomplete",
-            alarm_description=(
-                f"A scheduled run reported {FANOUT_FAILURE_METRIC}: a hosted cluster's backup "
-                "failed, or a management cluster could not be listed, or one name is live on two "
-                "management clusters (see the run's output)."
-            ),
-            metric=cloudwatch.MathExpression(
-                label=FANOUT_FAILURE_METRIC,
-                expression=f'SELECT SUM({FANOUT_FAILURE_METRIC}) FROM "{METRICS_NAMESPACE}"',
-                period=FAILURE_PERIOD,
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        ))
+        self._on_any(
+            "ScheduledBackupIncomplete",
+            f"A scheduled run reported {FANOUT_FAILURE_METRIC}: a hosted cluster's backup "
+            "failed, or a management cluster could not be listed, or one name is live on two "
+            "management clusters (see the run's output).",
+            summed_everywhere(FANOUT_FAILURE_METRIC),
+        )
 
         for name, machine in state_machines.items():
             for alarm_id, metric, what in (
@@ -157,40 +146,36 @@ class Monitoring(Construct):
                 ("ExecutionsTimedOut", machine.metric_timed_out(period=FAILURE_PERIOD),
                  "timed out"),
             ):
-                self._add(cloudwatch.Alarm(
-                    self, f"{name}{alarm_id}",
-                    alarm_description=f"An execution of the {name} state machine {what}.",
-                    metric=metric.with_(statistic="Sum"),
-                    threshold=1,
-                    comparison_operator=(
-                        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-                    ),
-                    evaluation_periods=1,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                ))
+                self._on_any(f"{name}{alarm_id}",
+                             f"An execution of the {name} state machine {what}.",
+                             metric.with_(statistic="Sum"))
 
         # A function a rule invokes (the alarm trigger, the DNS watcher) fails silently once
         # EventBridge's retries are spent: an alarm trigger that cannot start a migration must
         # page someone.
         for name, function in (event_driven or {}).items():
-            self._add(cloudwatch.Alarm(
-                self, f"{name}Errors",
-                alarm_description=f"The {name} function failed (it is invoked by an "
-                                  "EventBridge rule, so no execution reports it).",
-                metric=function.metric_errors(period=FAILURE_PERIOD, statistic="Sum"),
-                threshold=1,
-                comparison_operator=(
-                    cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-                ),
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            ))
+            self._on_any(f"{name}Errors",
+                         f"The {name} function failed (it is invoked by an EventBridge rule, "
+                         "so no execution reports it).",
+                         function.metric_errors(period=FAILURE_PERIOD, statistic="Sum"))
 
         self.freshness_threshold_seconds = 2 * config.backup_interval_seconds
         if schedule is not None:
             self._schedule_alarms(schedule, state_machines[schedule.machine], config)
         for cluster in config.monitored_clusters:
             self._freshness_alarms(cluster, config.backup_interval_seconds)
+
+    def _on_any(self, construct_id: str, description: str, metric: cloudwatch.IMetric) -> None:
+        """An alarm on any datapoint of at least 1 within one period; silence is OK."""
+        self._add(cloudwatch.Alarm(
+            self, construct_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ))
 
     def _add(self, alarm: cloudwatch.Alarm) -> None:
         alarm.add_alarm_action(self._action)
@@ -200,43 +185,23 @@ class Monitoring(Construct):
                          config: StackConfig) -> None:
         """A tick Scheduler gave up on, and a fleet that no tick reached: both page whatever
         `monitoredClusters` lists."""
-        self._add(cloudwatch.Alarm(
-            self, "ScheduleUndelivered",
-            alarm_description=(
-                "EventBridge Scheduler could not start a scheduled backup (retries spent); the "
-                "dead-letter queue holds its error."
-            ),
-            # Messages sent, not messages waiting: nothing drains the queue, so a depth alarm
-            # would stay in ALARM after the first tick and never page for the next one.
-            metric=schedule.dead_letters.metric_number_of_messages_sent(
-                period=FAILURE_PERIOD, statistic="Sum",
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        ))
+        # Messages sent, not messages waiting: nothing drains the queue, so a depth alarm
+        # would stay in ALARM after the first tick and never page for the next one.
+        self._on_any(
+            "ScheduleUndelivered",
+            "EventBridge Scheduler could not start a scheduled backup (retries spent); the "
+            "dead-letter queue holds its error.",
+            schedule.dead_letters.metric_number_of_messages_sent(
+                period=FAILURE_PERIOD, statistic="Sum"),
+        )
         if not config.schedule_enabled:
             return  # a disabled schedule starts nothing, on purpose
-        period, periods = alarm_window(self.freshness_threshold_seconds)
-        self._add(cloudwatch.Alarm(
-            self, "ScheduledBackupsStopped",
-            alarm_description=(
-                f"No scheduled backup started during twice the backup interval "
-                f"({self.freshness_threshold_seconds} s): the schedule is not firing."
-            ),
-            metric=cloudwatch.MathExpression(
-                label="scheduled executions started",
-                expression="FILL(started, 0)",
-                using_metrics={"started": machine.metric_started(statistic="Sum")},
-                period=period,
-            ),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=periods,
-            datapoints_to_alarm=periods,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-        ))
+        self._on_silence(
+            "ScheduledBackupsStopped",
+            f"No scheduled backup started during twice the backup interval "
+            f"({self.freshness_threshold_seconds} s): the schedule is not firing.",
+            "scheduled executions started", machine.metric_started(statistic="Sum"),
+        )
 
     def _freshness_alarms(self, cluster: str, interval_seconds: int) -> None:
         construct_id = re.sub(r"[^A-Za-z0-9]", "-", cluster)
@@ -259,25 +224,30 @@ class Monitoring(Construct):
             # Silence is the other alarm's job; this one judges the age it is told.
             treat_missing_data=cloudwatch.TreatMissingData.MISSING,
         ))
-        silent_period, silent_periods = alarm_window(self.freshness_threshold_seconds)
+        self._on_silence(
+            f"FreshnessSilent-{construct_id}",
+            f"No {FRESHNESS_METRIC} arrived for hosted cluster {cluster} during twice the "
+            "backup interval: the schedule, the workflow or the metrics are not running.",
+            f"{FRESHNESS_METRIC} datapoints",
+            cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name=FRESHNESS_METRIC,
+                              dimensions_map=dimensions, statistic="SampleCount"),
+        )
+
+    def _on_silence(self, construct_id: str, description: str, label: str,
+                    metric: cloudwatch.Metric) -> None:
+        """An alarm when `metric` had no datapoint during twice the backup interval (missing
+        data counts as none: silence is what it watches)."""
+        period, periods = alarm_window(self.freshness_threshold_seconds)
         self._add(cloudwatch.Alarm(
-            self, f"FreshnessSilent-{construct_id}",
-            alarm_description=(
-                f"No {FRESHNESS_METRIC} arrived for hosted cluster {cluster} during twice the "
-                "backup interval: the schedule, the workflow or the metrics are not running."
-            ),
+            self, construct_id,
+            alarm_description=description,
             metric=cloudwatch.MathExpression(
-                label=f"{FRESHNESS_METRIC} datapoints",
-                expression="FILL(samples, 0)",
-                using_metrics={"samples": cloudwatch.Metric(
-                    namespace=METRICS_NAMESPACE, metric_name=FRESHNESS_METRIC,
-                    dimensions_map=dimensions, statistic="SampleCount",
-                )},
-                period=silent_period,
+                label=label, expression="FILL(samples, 0)", using_metrics={"samples": metric},
+                period=period,
             ),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=silent_periods,
-            datapoints_to_alarm=silent_periods,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         ))
