@@ -84,6 +84,9 @@ MIGRATION_START = "migration-machine:start"
 # states:DescribeExecution on the Migration machine's executions: a scheduled tick skips the
 # hosted clusters whose lock a migration that still runs holds.
 MIGRATION_DESCRIBE = "migration-executions:describe"
+# states:DescribeExecution on the Backup machine's executions: a migration waits for a backup
+# that holds the hosted cluster's lock and still runs, and takes over the lock of one that ended.
+BACKUP_DESCRIBE = "backup-executions:describe"
 # states:GetExecutionHistory on the Migration machine's executions: the report's timeline.
 MIGRATION_HISTORY = "migration-executions:read-history"
 # ssm:GetParameter on the migration-policies parameter (HCP_DR_MIGRATION_POLICIES_PARAMETER).
@@ -190,7 +193,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "AcquireMigrationLocks", "hcp_dr.handlers.acquire_migration_locks.handler",
         "Take the hosted cluster's DR lock and the source operator's lock",
-        grants=frozenset({LOCK_TABLE}),
+        grants=frozenset({LOCK_TABLE, BACKUP_DESCRIBE}),
     ),
     LambdaFunctionSpec(
         "ReleaseMigrationLocks", "hcp_dr.handlers.release_migration_locks.handler",

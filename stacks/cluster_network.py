@@ -8,7 +8,8 @@ Functions, KMS, Route 53, SNS); Route 53 has no VPC endpoint, so the subnets nee
 the internet through a NAT gateway. The other functions stay outside any VPC.
 
 The security group the stack creates allows egress on TCP 443 (AWS APIs, routed hosted-cluster
-API servers) and 6443 (management-cluster API servers) only, and no ingress.
+API servers), TCP 6443 (management-cluster API servers) and port 53 (DNS, for VPCs with their
+own resolvers) only, and no ingress.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from constructs import Construct
 from stacks.config import ClusterNetwork
 from stacks.nag import acknowledge_wildcard_resource
 
-EGRESS_PORTS = (443, 6443)
+# (protocol, port, why): HTTPS to AWS APIs and routed hosted-cluster API servers, the
+# management clusters' API port, and DNS for VPCs whose DHCP options name their own resolvers
+# (the Amazon-provided resolver is not subject to security groups).
+EGRESS = (("tcp", 443, "HTTPS: AWS APIs, hosted-cluster API servers"),
+          ("tcp", 6443, "management-cluster API servers"),
+          ("udp", 53, "DNS: the VPC's own resolvers"),
+          ("tcp", 53, "DNS: the VPC's own resolvers"))
 # What Lambda does with the execution role to attach a function to a VPC (the actions of the
 # AWS managed policy AWSLambdaVPCAccessExecutionRole, without its logging actions).
 ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
@@ -44,10 +51,10 @@ class ClusterNetworkAccess(Construct):
                 vpc_id=network.vpc_id,
                 security_group_egress=[
                     ec2.CfnSecurityGroup.EgressProperty(
-                        ip_protocol="tcp", from_port=port, to_port=port, cidr_ip="0.0.0.0/0",
-                        description=f"TCP {port} out",
+                        ip_protocol=protocol, from_port=port, to_port=port, cidr_ip="0.0.0.0/0",
+                        description=why,
                     )
-                    for port in EGRESS_PORTS
+                    for protocol, port, why in EGRESS
                 ],
             )
             self.security_group_ids = [group.attr_group_id]

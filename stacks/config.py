@@ -487,7 +487,7 @@ def _cluster_network(raw: Any) -> ClusterNetwork | None:
     if not subnets:
         raise ConfigError(f"{_NETWORK_KEY}.subnetIds: at least one subnet (two AZs or more "
                           "keep the functions up when one zone is down)")
-    if not groups and vpc is None:
+    if (not groups) == (vpc is None):
         raise ConfigError(f"{_NETWORK_KEY}: give vpcId (the stack creates the security group) "
-                          "or securityGroupIds")
+                          "or securityGroupIds (yours), one of the two")
     return ClusterNetwork(subnet_ids=subnets, vpc_id=vpc, security_group_ids=groups)

@@ -26,6 +26,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 # kubeconfig secrets (secretsmanager:ListSecrets), which KUBECONFIG_READ does not cover.
 KUBECONFIG_LIST = catalog.KUBECONFIG_LIST
 MIGRATION_MACHINE = "Migration"
+BACKUP_MACHINE = "Backup"
 
 
 def log_retention(days: int) -> logs.RetentionDays:
@@ -238,9 +239,15 @@ class Functions(Construct):
     def _migration_machine(
         self, spec: catalog.LambdaFunctionSpec, machines: dict[str, sfn.StateMachine]
     ) -> tuple[sfn.StateMachine, str]:
-        if MIGRATION_MACHINE not in machines:
-            raise KeyError(f"{spec.name}: no '{MIGRATION_MACHINE}' state machine in the catalog")
-        machine = machines[MIGRATION_MACHINE]
+        return self._machine(spec, machines, MIGRATION_MACHINE)
+
+    def _machine(
+        self, spec: catalog.LambdaFunctionSpec, machines: dict[str, sfn.StateMachine], name: str,
+    ) -> tuple[sfn.StateMachine, str]:
+        """The catalog's machine `name` and the ARN pattern of its executions."""
+        if name not in machines:
+            raise KeyError(f"{spec.name}: no '{name}' state machine in the catalog")
+        machine = machines[name]
         executions = Stack.of(self).format_arn(
             service="states", resource="execution",
             resource_name=f"{machine.state_machine_name}:*",
@@ -293,6 +300,18 @@ class Functions(Construct):
             spec, policy, machines, "DescribeMigrations", "states:DescribeExecution",
             "The lock's owner is a migration execution whose name is generated per run; "
             "describing it is limited to the executions of the one Migration state machine.")
+
+    def _backup_describe(
+        self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
+        machines: dict[str, sfn.StateMachine],
+    ) -> None:
+        _machine, executions = self._machine(spec, machines, BACKUP_MACHINE)
+        policy.add_statements(iam.PolicyStatement(
+            sid="DescribeBackups", actions=["states:DescribeExecution"], resources=[executions]))
+        acknowledge_wildcard_resource(
+            policy, executions,
+            "The lock's owner is a backup execution whose name is generated per run; "
+            "describing it is limited to the executions of the one Backup state machine.")
 
     def _migration_history(
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
@@ -542,4 +561,5 @@ _STATE_MACHINE_GRANTS: dict[
     catalog.MIGRATION_START: Functions._migration_start,
     catalog.MIGRATION_HISTORY: Functions._migration_history,
     catalog.MIGRATION_DESCRIBE: Functions._migration_describe,
+    catalog.BACKUP_DESCRIBE: Functions._backup_describe,
 }

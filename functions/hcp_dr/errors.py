@@ -64,9 +64,11 @@ class PodCommandFailed(PermanentError):
 class ClusterLocked(PermanentError):
     """Another backup or migration of this hosted cluster holds the DR lock."""
 
-    def __init__(self, message: str, holder_purpose: str | None = None) -> None:
+    def __init__(self, message: str, holder_purpose: str | None = None,
+                 holder: str | None = None) -> None:
         super().__init__(message)
         self.holder_purpose = holder_purpose  # "backup", "migration", None: unknown
+        self.holder = holder  # the holding execution's ARN, when known
 
 
 class BackupInProgress(TransientError):

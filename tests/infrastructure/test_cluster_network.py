@@ -54,14 +54,14 @@ def test_the_cluster_facing_functions_run_in_the_subnets_and_only_they(in_vpc: S
         assert [ref(g) for g in config["SecurityGroupIds"]] == [group_id], name
 
 
-def test_the_security_group_lets_out_https_and_the_api_port_and_nothing_in(in_vpc: Synth) -> None:
+def test_the_security_group_lets_out_https_the_api_port_and_dns_only(in_vpc: Synth) -> None:
     [group] = in_vpc.of_type("AWS::EC2::SecurityGroup").values()
     properties = group["Properties"]
     assert properties["VpcId"] == VPC
     assert "SecurityGroupIngress" not in properties
     assert sorted((e["IpProtocol"], e["FromPort"], e["ToPort"])
                   for e in properties["SecurityGroupEgress"]) == [
-        ("tcp", 443, 443), ("tcp", 6443, 6443)]
+        ("tcp", 53, 53), ("tcp", 443, 443), ("tcp", 6443, 6443), ("udp", 53, 53)]
     assert not in_vpc.of_type("AWS::EC2::SecurityGroupIngress")
 
 
@@ -98,6 +98,7 @@ def test_public_endpoints_need_no_vpc(synth: Synth) -> None:
 @pytest.mark.parametrize(("raw", "message"), [
     ({"vpcId": VPC}, "at least one subnet"),
     ({"subnetIds": SUBNETS}, "vpcId.*or securityGroupIds"),
+    ({"subnetIds": SUBNETS, "vpcId": VPC, "securityGroupIds": GROUPS}, "one of the two"),
     ({"subnetIds": ["subnet-xyz"], "vpcId": VPC}, "subnet"),
     ({"subnetIds": SUBNETS + SUBNETS[:1], "vpcId": VPC}, "distinct"),
     ({"subnetIds": SUBNETS, "vpcId": "vpc-1"}, "vpcId"),

@@ -143,6 +143,8 @@ def test_grants_follow_the_catalog(synth: Synth) -> None:
             }
         if catalog.MIGRATION_DESCRIBE in spec.grants:
             expected |= {"states:DescribeExecution"}
+        if catalog.BACKUP_DESCRIBE in spec.grants:
+            expected |= {"states:DescribeExecution"}
         if catalog.MIGRATION_HISTORY in spec.grants:
             expected |= {"states:GetExecutionHistory"}
         if catalog.RESTORE_URL_SIGNER_READ in spec.grants:
@@ -196,7 +198,7 @@ def test_state_machine_grants_live_outside_the_function_role(synth: Synth) -> No
     functions = functions_by_name(synth)
     for spec in catalog.LAMBDA_FUNCTIONS:
         wanted = {catalog.MIGRATION_START, catalog.MIGRATION_HISTORY,
-                  catalog.MIGRATION_DESCRIBE} & spec.grants
+                  catalog.MIGRATION_DESCRIBE, catalog.BACKUP_DESCRIBE} & spec.grants
         if not wanted:
             continue
         _id, properties = functions[spec.name]
@@ -209,6 +211,18 @@ def test_state_machine_grants_live_outside_the_function_role(synth: Synth) -> No
         if catalog.MIGRATION_START in wanted:
             arn = properties["Environment"]["Variables"]["HCP_DR_MIGRATION_STATE_MACHINE_ARN"]
             assert ref(arn).startswith("WorkflowsMigrationStateMachine")
+
+
+def test_a_migration_may_describe_backups_only(synth: Synth) -> None:
+    """AcquireMigrationLocks asks whether the backup holding the lock still runs: on the
+    Backup machine's executions, nothing else."""
+    _id, properties = functions_by_name(synth)["AcquireMigrationLocks"]
+    statements = [s for s in statements_by_principal(synth)[ref(properties["Role"])]
+                  if "states:DescribeExecution" in as_list(s["Action"])]
+    [resource] = [flatten_reference(r) for s in statements for r in as_list(s["Resource"])]
+    machine = next(k for k in synth.of_type("AWS::StepFunctions::StateMachine")
+                   if k.startswith("WorkflowsBackupStateMachine"))
+    assert resource.endswith(f":execution:<{machine}.Name>:*"), resource
 
 
 def test_template_has_no_dependency_cycle(synth: Synth) -> None:

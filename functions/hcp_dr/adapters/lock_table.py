@@ -25,6 +25,32 @@ class LockTable:
 
     def acquire(self, lock_id: str, owner: str, now: int, ttl_seconds: int,
                 purpose: str) -> None:
+        """Take the lock, or raise `ClusterLocked` naming its holder. A holder that released
+        it between our write and our look costs one more try, not a refusal."""
+        for _ in range(2):
+            if self._put(lock_id, owner, now, ttl_seconds, purpose,
+                         "attribute_not_exists(pk) OR #o = :me OR expires_at < :now",
+                         {":me": {"S": owner}, ":now": {"N": str(now)}}):
+                return
+            holder = self._holder(lock_id)
+            if holder is not None:
+                purpose_held, owner_held = holder
+                raise ClusterLocked(
+                    f"{lock_id} is locked by {purpose_held} execution "
+                    f"{owner_held.rsplit(':', 1)[-1]}",
+                    holder_purpose=purpose_held, holder=owner_held)
+        raise ClusterLocked(f"{lock_id} is changing hands; try again")
+
+    def take_over(self, lock_id: str, stale_owner: str, owner: str, now: int,
+                  ttl_seconds: int, purpose: str) -> None:
+        """Take a lock whose holder is known to have ended, only if that holder still has it."""
+        if not self._put(lock_id, owner, now, ttl_seconds, purpose, "#o = :stale",
+                         {":stale": {"S": stale_owner}}):
+            raise ClusterLocked(f"{lock_id} changed hands while being taken over")
+
+    def _put(self, lock_id: str, owner: str, now: int, ttl_seconds: int, purpose: str,
+             condition: str, values: dict[str, Any]) -> bool:
+        """Write the lock item under `condition`; False when the condition does not hold."""
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -33,19 +59,18 @@ class LockTable:
                     "owner": {"S": owner}, "purpose": {"S": purpose},
                     "acquired_at": {"N": str(now)}, "expires_at": {"N": str(now + ttl_seconds)},
                 },
-                ConditionExpression="attribute_not_exists(pk) OR #o = :me OR expires_at < :now",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":me": {"S": owner}, ":now": {"N": str(now)}},
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException":
-                purpose, holder = self._holder(lock_id)
-                raise ClusterLocked(f"{lock_id} is locked by {purpose} execution {holder}",
-                                    holder_purpose=purpose) from None
+                return False
             if code in _THROTTLED:
                 raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
             raise
+        return True
 
     def held_for(self, purpose: str, now: int) -> dict[str, str]:
         """Every unexpired lock taken for `purpose` ("backup", "migration"): lock id -> the
@@ -71,13 +96,16 @@ class LockTable:
             raise
         return found
 
-    def _holder(self, lock_id: str) -> tuple[str, str]:
-        """(purpose, execution name) of whoever holds the lock now."""
+    def _holder(self, lock_id: str) -> tuple[str, str] | None:
+        """(purpose, owner ARN) of whoever holds the lock now; None when nobody does."""
         item = self._client.get_item(
-            TableName=self._table, Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}}
-        ).get("Item", {})
-        holder = item.get("owner", {}).get("S", "unknown")
-        return item.get("purpose", {}).get("S", "unknown"), holder.rsplit(":", 1)[-1]
+            TableName=self._table, Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        return (item.get("purpose", {}).get("S", "unknown"),
+                item.get("owner", {}).get("S", "unknown"))
 
     def release(self, lock_id: str, owner: str) -> bool:
         """Release if we hold it (or nobody does); False, not an error, if someone else does."""

@@ -32,6 +32,7 @@ def test_the_refusal_names_the_holder_and_its_purpose(locks, purpose):
     with pytest.raises(ClusterLocked, match=f"locked by {purpose} execution holder-7") as refused:
         locks.acquire(LOCK, "arn:aws:states:eu-west-1:1:execution:m:late", 101, 60, "migration")
     assert refused.value.holder_purpose == purpose
+    assert refused.value.holder == "arn:aws:states:eu-west-1:1:execution:m:holder-7"
 
 
 def test_an_expired_lock_is_taken_over_whatever_held_it(locks):
@@ -39,3 +40,34 @@ def test_an_expired_lock_is_taken_over_whatever_held_it(locks):
     locks.acquire(LOCK, "next", 161, 60, "migration")
     assert not locks.release(LOCK, "crashed")  # a late release cannot free the new holder's
     assert locks.release(LOCK, "next")
+
+
+def test_a_lock_is_taken_over_only_from_the_holder_that_ended(locks):
+    locks.acquire(LOCK, "stopped-backup", 100, 60, "backup")
+    with pytest.raises(ClusterLocked, match="changed hands"):
+        locks.take_over(LOCK, "some-other-run", "migration-1", 101, 60, "migration")
+    locks.take_over(LOCK, "stopped-backup", "migration-1", 101, 60, "migration")
+    with pytest.raises(ClusterLocked) as refused:
+        locks.acquire(LOCK, "migration-2", 102, 60, "migration")
+    assert (refused.value.holder, refused.value.holder_purpose) == ("migration-1", "migration")
+
+
+def test_a_holder_that_lets_go_while_we_look_costs_one_more_try(locks):
+    """Released between our refused write and our look at the holder: the lock is free, so
+    the caller gets it instead of a refusal naming nobody."""
+    locks.acquire(LOCK, "finishing-backup", 100, 60, "backup")
+    client = locks._client
+
+    class ReleasingOnLook:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def get_item(self, **kwargs):
+            locks_of_client.release(LOCK, "finishing-backup")
+            return client.get_item(**kwargs)
+
+    locks_of_client = LockTable(client, "locks")
+    LockTable(ReleasingOnLook(), "locks").acquire(LOCK, "migration-1", 101, 60, "migration")
+    with pytest.raises(ClusterLocked) as refused:
+        locks.acquire(LOCK, "migration-2", 102, 60, "migration")
+    assert refused.value.holder == "migration-1"

@@ -285,9 +285,18 @@ class FakeLocks:
         from hcp_dr.errors import ClusterLocked
 
         if self.held.get(lock_id, owner) != owner:
-            raise ClusterLocked(f"{lock_id} is locked", holder_purpose=self.purposes[lock_id])
+            raise ClusterLocked(f"{lock_id} is locked", holder_purpose=self.purposes[lock_id],
+                                holder=self.held[lock_id])
         self.held[lock_id] = owner
         self.purposes[lock_id] = purpose
+
+    def take_over(self, lock_id: str, stale_owner: str, owner: str, now: int,
+                  ttl_seconds: int, purpose: str) -> None:
+        from hcp_dr.errors import ClusterLocked
+
+        if self.held.get(lock_id) != stale_owner:
+            raise ClusterLocked(f"{lock_id} changed hands")
+        self.held[lock_id], self.purposes[lock_id] = owner, purpose
 
     def release(self, lock_id: str, owner: str) -> bool:
         if self.held.get(lock_id) != owner:

@@ -10,7 +10,12 @@ from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.domain.migration.restore import restore_on_destination
 from hcp_dr.domain.migration.restore_url import SignerIdentity
-from hcp_dr.errors import BackupIncomplete, ForeignObjectsOnDestination, RestoreUrlTooLong
+from hcp_dr.errors import (
+    BackupIncomplete,
+    ForeignObjectsOnDestination,
+    KubernetesRequestRejected,
+    RestoreUrlTooLong,
+)
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NAMESPACES, NODE_POOLS, SECRETS
 from tests.unit.migration.fakes import FakeBucket, FakeSigner
@@ -101,6 +106,32 @@ def test_a_first_restore_asks_once_per_object(monkeypatch):
     restore_on_destination(kube, _backup_set(), FakeSigner(), preflighted(), NOW)
     # The one read: whether an earlier run left the HostedCluster (then no new URL is signed).
     assert len(kube.writes) == 10 and reads == [("hostedclusters", NAME)]
+
+
+def test_a_rerun_refused_before_the_conflict_check_still_recognises_its_objects(monkeypatch):
+    """A quota at its limit or a terminating namespace makes the API server refuse the create
+    of an object that exists (403/422, not 409): a rerun judges what is there; a refusal for
+    an object that is not there stays a refusal."""
+    kube, bucket, signer = destination_cluster(), _backup_set(), FakeSigner()
+    restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    create = kube.create_object
+
+    def quota_exceeded(kind, namespace, body):
+        if kube.get_object(kind, namespace, body["metadata"]["name"]) is not None:
+            raise KubernetesRequestRejected("HTTP 403 Forbidden")
+        return create(kind, namespace, body)
+
+    monkeypatch.setattr(kube, "create_object", quota_exceeded)
+    again = restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    assert (again.created, again.existing) == (0, 10)
+
+    def forbidden(kind, namespace, body):
+        raise KubernetesRequestRejected("HTTP 403 Forbidden")
+
+    kube.objects.pop(("hypershift.openshift.io", "nodepools", NS, f"{NAME}-workers"))
+    monkeypatch.setattr(kube, "create_object", forbidden)
+    with pytest.raises(KubernetesRequestRejected):
+        restore_on_destination(kube, bucket, signer, preflighted(), NOW)
 
 
 def test_rerun_creates_nothing_and_needs_no_new_url():

@@ -85,15 +85,19 @@ def test_invalid_requests(overrides):
 def test_locks_cover_the_hc_and_the_source_operator_and_release_only_ours():
     locks = FakeLocks()
     state = preflighted()
-    assert acquire_migration_locks(locks, state, 0, 60)["lock_ids"] == [
+    assert acquire_migration_locks(locks, state, 0, 60, RUNNING)["lock_ids"] == [
         f"hosted-cluster/{NS}/{NAME}", "operator/source"]
-    acquire_migration_locks(locks, state, 1, 60)  # a retry re-acquires its own
+    acquire_migration_locks(locks, state, 1, 60, RUNNING)  # a retry re-acquires its own
     other = state.model_copy(update={"migration": state.migration.model_copy(
         update={"execution_id": "other"})})
     with pytest.raises(ClusterLocked):
-        acquire_migration_locks(locks, other, 2, 60)
+        acquire_migration_locks(locks, other, 2, 60, RUNNING)
     assert release_migration_locks(locks, other) == {"released": []}
     assert len(release_migration_locks(locks, state)["released"]) == 2
+
+
+def RUNNING(_execution: str) -> bool:  # noqa: N802  (a predicate used like a constant)
+    return True
 
 
 def test_a_backup_holding_the_lock_is_waited_for_another_migration_is_not():
@@ -105,14 +109,33 @@ def test_a_backup_holding_the_lock_is_waited_for_another_migration_is_not():
     locks = FakeLocks()
     locks.acquire(hc_lock, "arn:backup-execution", 0, 60, "backup")
     with pytest.raises(BackupInProgress, match="locked"):
-        acquire_migration_locks(locks, state, 1, 60)
+        acquire_migration_locks(locks, state, 1, 60, RUNNING)
     locks.release(hc_lock, "arn:backup-execution")
-    assert acquire_migration_locks(locks, state, 2, 60)["lock_ids"][0] == hc_lock
+    assert acquire_migration_locks(locks, state, 2, 60, RUNNING)["lock_ids"][0] == hc_lock
     other = state.model_copy(update={"migration": state.migration.model_copy(
         update={"execution_id": "other"})})
     with pytest.raises(ClusterLocked) as refused:
-        acquire_migration_locks(locks, other, 3, 60)
-    assert not isinstance(refused.value, BackupInProgress)
+        acquire_migration_locks(locks, other, 3, 60, lambda _: False)
+    assert not isinstance(refused.value, BackupInProgress)  # a migration's lock: never taken
+
+
+def test_the_lock_of_a_backup_that_no_longer_runs_is_taken_over():
+    """Stopped or timed out, a backup left its lock for up to lockTtlSeconds (6 h): the
+    migration does not wait for it, it takes the lock over from that holder only."""
+    state = preflighted()
+    hc_lock = f"hosted-cluster/{NS}/{NAME}"
+    locks = FakeLocks()
+    locks.acquire(hc_lock, "arn:stopped-backup", 0, 60, "backup")
+    asked: list[str] = []
+
+    def ended(execution: str) -> bool:
+        asked.append(execution)
+        return False
+
+    acquire_migration_locks(locks, state, 1, 60, ended)
+    assert asked == ["arn:stopped-backup"]
+    assert locks.held[hc_lock] == state.migration.execution_id
+    assert locks.purposes[hc_lock] == "migration"
 
 
 def _guest_world(ready_nodes: int, available: bool = True):

@@ -1,9 +1,10 @@
 """Stage 6: rebuild the hosted cluster on the destination from the backup set.
 
-Safe to run twice: each object is looked up before it is created; one carrying this migration's
-label is left as is (a rerun), one without it is never touched and stops the restore
-(`ForeignObjectsOnDestination`). The presigned URL is made and checked before the first create,
-so `RestoreUrlTooLong` leaves the destination untouched.
+Safe to run twice: each object is created unless present (the API server refuses to create
+one that exists); one carrying this migration's label is left as is (a rerun), one without it
+is never touched and stops the restore (`ForeignObjectsOnDestination`). The presigned URL is
+made and checked before the first create, so `RestoreUrlTooLong` leaves the destination
+untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hcp_dr.domain.migration.restore_url import UrlSigner, build_restore_url
 from hcp_dr.errors import (
     BackupIncomplete,
     ForeignObjectsOnDestination,
+    KubernetesRequestRejected,
     MigrationStateIncomplete,
     ObjectAlreadyExists,
 )
@@ -74,6 +76,14 @@ def _ensure(api: ManagementClusterApi, planned: PlannedCreate, migration_id: str
         return True
     except ObjectAlreadyExists:
         current = api.get_object(planned.kind, planned.namespace, planned.name) or {}
+    except KubernetesRequestRejected:
+        # Authorization and admission run before the conflict check: a quota at its limit or
+        # a terminating namespace refuses the create of an object that exists (a rerun).
+        # Judge what is there; refuse as before when nothing is.
+        found = api.get_object(planned.kind, planned.namespace, planned.name)
+        if found is None:
+            raise
+        current = found
     if created_by(current, migration_id):
         return False
     if planned.kind == NAMESPACES and planned.name in allowed_namespaces:

@@ -7,6 +7,7 @@ same id, which is an ordinary quiesced backup afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.lock_table import LockTable
@@ -56,17 +57,22 @@ def lock_ids(state: MigrationState) -> list[str]:
 
 
 def acquire_migration_locks(locks: LockTable, state: MigrationState, now: int,
-                            ttl_seconds: int) -> dict:
+                            ttl_seconds: int, is_running: Callable[[str], bool]) -> dict:
     """Both locks, or a named refusal. A backup holding the hosted cluster's lock (a
     scheduled tick that listed it before this migration began) ends within minutes: that is
-    `BackupInProgress`, which the machine waits out; anything else is `ClusterLocked`."""
+    `BackupInProgress`, which the machine waits out; a backup that no longer runs (stopped,
+    timed out) left its lock behind, which is taken over at once. Anything else is
+    `ClusterLocked`."""
+    owner = state.migration.execution_id
     for lock in lock_ids(state):
         try:
-            locks.acquire(lock, state.migration.execution_id, now, ttl_seconds, "migration")
+            locks.acquire(lock, owner, now, ttl_seconds, "migration")
         except ClusterLocked as exc:
-            if exc.holder_purpose == "backup":
+            if exc.holder_purpose != "backup" or exc.holder is None:
+                raise
+            if is_running(exc.holder):
                 raise BackupInProgress(str(exc)) from None
-            raise
+            locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "migration")
     return {"lock_ids": lock_ids(state)}
 
 
