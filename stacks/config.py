@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     # "securityGroupIds": [...]} puts the functions that talk to clusters in those subnets
     # (stacks/cluster_network.py). {} = public API endpoints, functions outside any VPC.
     "managementClusterNetwork": {},
+    # Concurrent executions reserved for WatchDnsCleanup (one watcher at a time keeps its
+    # Route 53 reads from crowding ExternalDNS out of the shared 5 requests/s). 0: none, for
+    # accounts whose Lambda concurrency quota is 100 or less (Lambda keeps 100 unreserved).
+    "dnsWatcherReservedConcurrency": 1,
     # When the stack is bound to a commercial region other than us-east-1: a second stack in
     # us-east-1 forwards Route 53's CloudTrail events to this region (stacks/route53_forwarding).
     "route53EventForwarder": True,
@@ -118,6 +122,7 @@ class StackConfig:
     migration_alarm_names: tuple[str, ...]  # () = every alarm
     dns_fallback_poll_rate: str
     route53_event_forwarder: bool
+    dns_watcher_reserved_concurrency: int  # 0: no reservation
     management_cluster_network: ClusterNetwork | None  # None: public API endpoints
     restore_url_signer: bool  # the stack creates the signer user, key and secret
     restore_url_signer_key_serial: int
@@ -177,6 +182,10 @@ class StackConfig:
             migration_alarm_names=_alarm_names(value["migrationAlarmNames"]),
             dns_fallback_poll_rate=_rate("dnsFallbackPollRate", value["dnsFallbackPollRate"]),
             route53_event_forwarder=_bool("route53EventForwarder", value["route53EventForwarder"]),
+            dns_watcher_reserved_concurrency=_int(
+                "dnsWatcherReservedConcurrency", value["dnsWatcherReservedConcurrency"],
+                minimum=0, maximum=10,
+            ),
             management_cluster_network=_cluster_network(value["managementClusterNetwork"]),
             restore_url_signer=_bool("restoreUrlSigner", value["restoreUrlSigner"]),
             restore_url_signer_key_serial=_int(

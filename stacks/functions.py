@@ -137,6 +137,13 @@ class Functions(Construct):
                 variables["HCP_DR_RESTORE_URL_SIGNER_SECRET"] = secret
         return variables
 
+    def _reserved_concurrency(self, spec: catalog.LambdaFunctionSpec) -> int | None:
+        """The catalog's reservation (the DNS watcher's), sized by context
+        `dnsWatcherReservedConcurrency`; 0 there means none."""
+        if spec.reserved_concurrency is None:
+            return None
+        return self._config.dns_watcher_reserved_concurrency or None
+
     def _restore_url_signer_secret_id(self) -> str:
         """The stack's signer secret (ARN), the external one from context, or ""."""
         if self._signer is not None:
@@ -167,7 +174,7 @@ class Functions(Construct):
             role=role,
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
-            reserved_concurrent_executions=spec.reserved_concurrency,
+            reserved_concurrent_executions=self._reserved_concurrency(spec),
             environment={**environment, **self._grant_environment(spec)},
             log_group=log_group,
         )
