@@ -243,11 +243,6 @@ class Functions(Construct):
                 _STATE_MACHINE_GRANTS[grant](self, spec, policy, machines)
         self._pending.clear()
 
-    def _migration_machine(
-        self, spec: catalog.LambdaFunctionSpec, machines: dict[str, sfn.StateMachine]
-    ) -> tuple[sfn.StateMachine, str]:
-        return self._machine(spec, machines, MIGRATION_MACHINE)
-
     def _machine(
         self, spec: catalog.LambdaFunctionSpec, machines: dict[str, sfn.StateMachine], name: str,
     ) -> tuple[sfn.StateMachine, str]:
@@ -266,7 +261,7 @@ class Functions(Construct):
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
     ) -> None:
-        machine, executions = self._migration_machine(spec, machines)
+        machine, executions = self._machine(spec, machines, MIGRATION_MACHINE)
         policy.add_statements(
             iam.PolicyStatement(
                 sid="StartMigrations",
@@ -288,13 +283,14 @@ class Functions(Construct):
             "HCP_DR_MIGRATION_STATE_MACHINE_ARN", machine.state_machine_arn
         )
 
-    def _on_migration_executions(
+    def _on_executions(
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
-        machines: dict[str, sfn.StateMachine], sid: str, action: str, reason: str,
+        machines: dict[str, sfn.StateMachine], machine: str, sid: str, action: str,
+        reason: str,
     ) -> None:
-        """One read-only action on the executions of the Migration machine, whose names are
-        generated per run (so a wildcard, acknowledged with `reason`)."""
-        _machine, executions = self._migration_machine(spec, machines)
+        """One read-only action on the executions of one machine, whose names are generated
+        per run (so a wildcard, acknowledged with `reason`)."""
+        _machine, executions = self._machine(spec, machines, machine)
         policy.add_statements(iam.PolicyStatement(sid=sid, actions=[action],
                                                   resources=[executions]))
         acknowledge_wildcard_resource(policy, executions, reason)
@@ -303,8 +299,9 @@ class Functions(Construct):
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
     ) -> None:
-        self._on_migration_executions(
-            spec, policy, machines, "DescribeMigrations", "states:DescribeExecution",
+        self._on_executions(
+            spec, policy, machines, MIGRATION_MACHINE, "DescribeMigrations",
+            "states:DescribeExecution",
             "The lock's owner is a migration execution whose name is generated per run; "
             "describing it is limited to the executions of the one Migration state machine.")
 
@@ -312,11 +309,8 @@ class Functions(Construct):
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
     ) -> None:
-        _machine, executions = self._machine(spec, machines, BACKUP_MACHINE)
-        policy.add_statements(iam.PolicyStatement(
-            sid="DescribeBackups", actions=["states:DescribeExecution"], resources=[executions]))
-        acknowledge_wildcard_resource(
-            policy, executions,
+        self._on_executions(
+            spec, policy, machines, BACKUP_MACHINE, "DescribeBackups", "states:DescribeExecution",
             "The lock's owner is a backup execution whose name is generated per run; "
             "describing it is limited to the executions of the one Backup state machine.")
 
@@ -324,8 +318,9 @@ class Functions(Construct):
         self, spec: catalog.LambdaFunctionSpec, policy: iam.Policy,
         machines: dict[str, sfn.StateMachine],
     ) -> None:
-        self._on_migration_executions(
-            spec, policy, machines, "ReadMigrationHistory", "states:GetExecutionHistory",
+        self._on_executions(
+            spec, policy, machines, MIGRATION_MACHINE, "ReadMigrationHistory",
+            "states:GetExecutionHistory",
             "The report reads the history of the migration run it belongs to, whose name is "
             "generated per run; limited to the executions of the one Migration state machine.")
 
