@@ -13,7 +13,7 @@ from stacks import nag
 from stacks.config import REPO_ROOT
 from stacks.hcp_dr_stack import HcpDrStack
 from stacks.route53_forwarding import Route53EventForwarder
-from stacks.triggers import forwarding_needed
+from stacks.triggers import forwarder_built
 
 STACK_NAME = "HcpDrStack"
 FORWARDER_STACK_NAME = "HcpDrRoute53Forwarder"
@@ -40,8 +40,7 @@ def create_app(
         env=env,
     )
     region = stack.region
-    if (stack.config.route53_event_forwarder and not Token.is_unresolved(region)
-            and forwarding_needed(region)):
+    if forwarder_built(stack.config, region):
         Route53EventForwarder(
             app, forwarder_stack_name(region),
             description=f"hcp-dr: forwards Route 53 record changes from us-east-1 to {region}",

@@ -13,6 +13,9 @@ from types import MappingProxyType
 # What Powertools reports as the service and the CloudWatch metrics namespace (POWERTOOLS_*).
 SERVICE_NAME = "hcp-dr"
 METRICS_NAMESPACE = "HcpDr"
+# Woken by every Route 53 change event of the account: the one function with reserved
+# concurrency (context dnsWatcherReservedConcurrency).
+DNS_WATCHER = "WatchDnsCleanup"
 # The variables every function gets whatever the deployment; the stack adds those naming its
 # resources (HCP_DR_*). The import-time benchmark runs the handlers with these too.
 FUNCTION_ENVIRONMENT = MappingProxyType({
@@ -31,8 +34,6 @@ class LambdaFunctionSpec:
     uses_kubernetes: bool = False
     timeout_seconds: int = 60
     memory_mb: int = 256
-    # At most this many concurrent invocations (None: the account's pool).
-    reserved_concurrency: int | None = None
     # Which stack resources the function may touch; the stack turns these into IAM grants.
     grants: frozenset[str] = field(default_factory=frozenset)
 
@@ -232,13 +233,13 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         grants=frozenset({LOCK_TABLE, DNS_READ, STATES_TASK}),
     ),
     LambdaFunctionSpec(
-        "WatchDnsCleanup", "hcp_dr.handlers.watch_dns_cleanup.handler",
+        DNS_WATCHER, "hcp_dr.handlers.watch_dns_cleanup.handler",
         "On Route 53 change events and a fallback schedule, complete DNS waits whose records "
         "are gone",
         # Every ChangeResourceRecordSets in the account wakes it, and each run lists zones:
-        # one at a time, so it never crowds ExternalDNS out of Route 53's shared 5 req/s
-        # (a throttled event waits in Lambda's async queue; it only says "look again").
-        reserved_concurrency=1,
+        # one at a time (context dnsWatcherReservedConcurrency, stacks/functions.py), so it
+        # never crowds ExternalDNS out of Route 53's shared 5 req/s (a throttled event waits
+        # in Lambda's async queue; it only says "look again").
         grants=frozenset({LOCK_TABLE, LOCK_TABLE_SCAN, DNS_READ, STATES_TASK}),
     ),
     LambdaFunctionSpec(

@@ -138,9 +138,9 @@ class Functions(Construct):
         return variables
 
     def _reserved_concurrency(self, spec: catalog.LambdaFunctionSpec) -> int | None:
-        """The catalog's reservation (the DNS watcher's), sized by context
-        `dnsWatcherReservedConcurrency`; 0 there means none."""
-        if spec.reserved_concurrency is None:
+        """The DNS watcher's reservation (context `dnsWatcherReservedConcurrency`, 0: none);
+        every other function draws on the account's pool."""
+        if spec.name != catalog.DNS_WATCHER:
             return None
         return self._config.dns_watcher_reserved_concurrency or None
 

@@ -28,10 +28,11 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
+from stacks import catalog
 from stacks.config import StackConfig
 from stacks.functions import Functions
 
-WATCH_DNS_FUNCTION = "WatchDnsCleanup"
+WATCH_DNS_FUNCTION = catalog.DNS_WATCHER
 START_FROM_ALARM_FUNCTION = "StartMigrationFromAlarm"
 ROUTE53_EVENTS_REGION = "us-east-1"
 STANDARD_PARAMETER_BYTES = 4096
@@ -53,6 +54,13 @@ def forwarding_needed(region: str) -> bool:
     # (aws-cn, aws-us-gov, aws-eusc, the isolated ones) deliver Route 53's events elsewhere.
     partition = RegionInfo.get(region).partition
     return region != ROUTE53_EVENTS_REGION and partition in (None, "aws")
+
+
+def forwarder_built(config: StackConfig, region: str) -> bool:
+    """Whether the app adds the us-east-1 forwarder beside a stack in `region` (the one rule
+    for both the forwarder stack and the warning when there is none)."""
+    return (config.route53_event_forwarder and not Token.is_unresolved(region)
+            and forwarding_needed(region))
 
 
 def alarm_pattern(alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -147,8 +155,8 @@ class MigrationTriggers(Construct):
             )
 
         region = Stack.of(self).region
-        forwarded = config.route53_event_forwarder and forwarding_needed(region)
-        if not Token.is_unresolved(region) and region != ROUTE53_EVENTS_REGION and not forwarded:
+        if (not Token.is_unresolved(region) and region != ROUTE53_EVENTS_REGION
+                and not forwarder_built(config, region)):
             Annotations.of(self.route53_changes).add_warning_v2(
                 "hcp-dr:route53-events-region",
                 f"Route 53 CloudTrail events reach EventBridge only in {ROUTE53_EVENTS_REGION} "

@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from hcp_dr.adapters.backup_bucket import S3_REGIONAL_SIGV4, BackupBucket
+from hcp_dr.adapters.execution_status import ExecutionStatus
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.settings import Settings, load_settings
 
@@ -68,6 +69,10 @@ def backup_bucket() -> BackupBucket:
 @lru_cache(maxsize=1)
 def lock_table() -> LockTable:
     return LockTable(aws_client("dynamodb"), settings().lock_table)
+
+
+def execution_status() -> ExecutionStatus:
+    return ExecutionStatus(aws_client("stepfunctions"))
 
 
 def reset() -> None:

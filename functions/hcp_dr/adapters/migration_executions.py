@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
+from hcp_dr.errors import AwsServiceUnavailable
 
 _THROTTLING = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
 
@@ -44,19 +44,6 @@ class MigrationExecutions:
         except ClientError as exc:
             raise _translate(exc) from None
         return names
-
-    def is_running(self, execution_arn: str) -> bool:
-        """False for an execution that ended (stopped, timed out, failed) or is unknown."""
-        try:
-            described = self._client.describe_execution(executionArn=execution_arn)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in {"ExecutionDoesNotExist", "InvalidArn"}:
-                return False
-            if code in _THROTTLING:
-                raise AwsServiceUnavailable(f"Step Functions: {code}") from None
-            raise AwsRequestRejected(f"Step Functions DescribeExecution: {code}") from None
-        return described.get("status") == "RUNNING"
 
     def start(self, name: str, payload: dict) -> bool:
         """Start under a deterministic name; False if that execution exists already."""

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 if TYPE_CHECKING:
+    from hcp_dr.adapters.execution_status import ExecutionStatus
     from hcp_dr.adapters.lock_table import LockTable
-    from hcp_dr.adapters.migration_executions import MigrationExecutions
     from hcp_dr.models.backup_state import BackupState
 
 
@@ -37,7 +37,7 @@ def release_backup_lock(locks: LockTable, state: BackupState) -> dict:
     return {"released": locks.release(lock, state.backup.execution_id)}
 
 
-def running_migrations(locks: LockTable, executions: MigrationExecutions,
+def running_migrations(locks: LockTable, executions: ExecutionStatus,
                        now: int) -> dict[str, str]:
     """The DR locks held by a migration that still runs: lock id -> its execution name. A
     migration stopped by hand or timed out never ran its release: its lock stays until it

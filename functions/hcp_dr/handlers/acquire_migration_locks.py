@@ -6,7 +6,7 @@ import time
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hcp_dr import dependencies, migration_dependencies
+from hcp_dr import dependencies
 from hcp_dr.domain.migration.start import acquire_migration_locks
 from hcp_dr.handlers.migration_task import migration_state
 from hcp_dr.observability import logger
@@ -18,6 +18,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     result = acquire_migration_locks(
         dependencies.lock_table(), state, int(time.time()),
         dependencies.settings().migration_lock_ttl_seconds,
-        migration_dependencies.migration_executions().is_running)
+        dependencies.execution_status().is_running)
     logger.info("migration locks acquired", extra=result)
     return result

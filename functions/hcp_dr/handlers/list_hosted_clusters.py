@@ -6,7 +6,7 @@ import time
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hcp_dr import dependencies, migration_dependencies
+from hcp_dr import dependencies
 from hcp_dr.domain.backup_fleet import FleetSelection, backup_targets
 from hcp_dr.domain.dr_locks import running_migrations
 from hcp_dr.handlers.event_parsing import parse_event
@@ -17,7 +17,7 @@ from hcp_dr.observability import logger
 def handler(event: dict, context: LambdaContext) -> dict:
     selection = parse_event(FleetSelection, event or {})
     migrations = running_migrations(dependencies.lock_table(),
-                                    migration_dependencies.migration_executions(),
+                                    dependencies.execution_status(),
                                     int(time.time()))
     fleet = backup_targets(dependencies.management_clusters(), selection, migrations)
     logger.info("backup targets listed", extra={
