@@ -24,6 +24,7 @@ from hcp_dr.models.kinds import (
     MACHINES,
     NAMESPACES,
     NODE_POOLS,
+    PODS,
     ROUTES,
     SECRETS,
     STATEFULSETS,
@@ -224,6 +225,23 @@ def test_teardown_waits_for_what_is_still_terminating():
     with pytest.raises(SourceTeardownPending, match="hostedcluster"):
         teardown_source(kube, preflighted())
     kube.merge_patch_object = original  # type: ignore[method-assign]
+    teardown_source(kube, preflighted())
+    assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None
+
+
+def test_teardown_deletes_nothing_while_the_stopped_controllers_pods_still_run():
+    """Scaling the source's HCP namespace to 0 only asks: a terminating CAPA pod could act
+    on a deleted AWSMachine and terminate an instance the destination now runs the cluster
+    on. The teardown waits (a transient error, retried) with everything still in place."""
+    kube = source_cluster()
+    kube.put(PODS, HCP_NS, {"metadata": {"name": "capi-provider-7d9f-x2x", "ownerReferences": [
+        {"kind": "ReplicaSet", "name": "capi-provider-7d9f", "controller": True}]}})
+    machines = kube.list_objects(MACHINES, HCP_NS)
+    with pytest.raises(SourceTeardownPending, match="capi-provider-7d9f-x2x"):
+        teardown_source(kube, preflighted())
+    assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is not None
+    assert kube.list_objects(MACHINES, HCP_NS) == machines and machines
+    kube.objects.pop(("", "pods", HCP_NS, "capi-provider-7d9f-x2x"))
     teardown_source(kube, preflighted())
     assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None
 

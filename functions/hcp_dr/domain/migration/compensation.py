@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
+from hcp_dr.domain.migration.deletion import (
+    delete_unblocked,
+    scale_workloads_to_zero,
+    workload_pods,
+)
 from hcp_dr.domain.migration.destination_namespaces import (
     NamespacedObject,
     foreign_objects,
@@ -33,7 +37,6 @@ from hcp_dr.models.kinds import (
     HOSTED_CONTROL_PLANES,
     NAMESPACES,
     NODE_POOLS,
-    PODS,
     ApiResource,
 )
 from hcp_dr.models.migration import MigrationState
@@ -98,20 +101,6 @@ def _hosted_cluster_may_exist(bucket: BackupBucket, state: MigrationState) -> bo
         return True
 
 
-def _workload_pods(api: ManagementClusterApi, namespace: str) -> list[str]:
-    """Pods of the namespace's deployments and statefulsets that still exist. Scaling to 0
-    only asks; until they are gone (a grace period of up to 30 s), CAPA or the control-plane
-    operator may still act on a deletion and terminate instances the source shares."""
-    return sorted(pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace)
-                  if (pod.get("status") or {}).get("phase") not in _ENDED
-                  and any(owner.get("controller") and owner.get("kind") in _WORKLOAD_OWNERS
-                          for owner in pod["metadata"].get("ownerReferences") or []))
-
-
-_WORKLOAD_OWNERS = frozenset({"ReplicaSet", "StatefulSet"})
-_ENDED = frozenset({"Succeeded", "Failed"})  # evicted or finished: no container runs
-
-
 def _without_cleanup_annotation(obj: dict) -> dict:
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     if CLEANUP_CLOUD_RESOURCES_ANNOTATION not in annotations:
@@ -168,7 +157,7 @@ def compensate_destination(connect: Callable[[], ManagementClusterApi], bucket: 
                 f"({type(exc).__name__}) after it had been created there") from exc
         raise
     hcp_namespace = state.request.destination_ref.hcp_namespace
-    stopping = _workload_pods(api, hcp_namespace) if ours_running else []
+    stopping = workload_pods(api, hcp_namespace) if ours_running else []
     if stopping:
         raise DestinationCleanupPending(
             f"{len(stopping)} pods of the control plane restored on "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hcp_dr.models.kinds import DEPLOYMENTS, STATEFULSETS, ApiResource
+from hcp_dr.models.kinds import DEPLOYMENTS, PODS, STATEFULSETS, ApiResource
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
@@ -24,10 +24,15 @@ def delete_unblocked(api: ManagementClusterApi, kind: ApiResource, namespace: st
     return True
 
 
+_WORKLOAD_OWNERS = frozenset({"ReplicaSet", "StatefulSet"})
+_ENDED = frozenset({"Succeeded", "Failed"})  # evicted or finished: no container runs
+
+
 def scale_workloads_to_zero(api: ManagementClusterApi, namespace: str) -> int:
     """Every deployment and statefulset of `namespace` to 0 replicas; returns how many changed.
     In an HCP namespace these are the control plane and the CAPI/CAPA controllers: stopped,
-    they cannot act on a deletion (terminate instances, delete cloud resources)."""
+    they cannot act on a deletion (terminate instances, delete cloud resources). Scaling only
+    asks: nothing may be deleted until `workload_pods` is empty."""
     scaled = 0
     for kind in (DEPLOYMENTS, STATEFULSETS):
         for workload in api.list_objects(kind, namespace):
@@ -36,3 +41,13 @@ def scale_workloads_to_zero(api: ManagementClusterApi, namespace: str) -> int:
                                        {"spec": {"replicas": 0}})
                 scaled += 1
     return scaled
+
+
+def workload_pods(api: ManagementClusterApi, namespace: str) -> list[str]:
+    """Pods of the namespace's deployments and statefulsets that still run. Until they are
+    gone (a grace period of up to 30 s after scaling to 0), CAPA or the control-plane operator
+    may still act on a deletion and terminate instances the other management cluster uses."""
+    return sorted(pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace)
+                  if (pod.get("status") or {}).get("phase") not in _ENDED
+                  and any(owner.get("controller") and owner.get("kind") in _WORKLOAD_OWNERS
+                          for owner in pod["metadata"].get("ownerReferences") or []))

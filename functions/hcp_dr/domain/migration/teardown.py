@@ -13,7 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.cluster_objects import hosted_cluster_secrets
-from hcp_dr.domain.migration.deletion import delete_unblocked, scale_workloads_to_zero
+from hcp_dr.domain.migration.deletion import (
+    delete_unblocked,
+    scale_workloads_to_zero,
+    workload_pods,
+)
 from hcp_dr.domain.migration.identity import (
     OPERATOR_DEPLOYMENT,
     OPERATOR_NAMESPACE,
@@ -96,6 +100,11 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     operator_replicas = scale_operator_down(api)
     hcp_namespace = ref.hcp_namespace
     scaled = scale_workloads_to_zero(api, hcp_namespace)
+    stopping = workload_pods(api, hcp_namespace)
+    if stopping:  # the source's CAPA could still terminate the instances the cluster now uses
+        raise SourceTeardownPending(
+            f"{len(stopping)} pods of the source's control plane still stopping: "
+            f"{', '.join(stopping[:10])}")
     deleted: dict[str, int] = {}
     nodepools = nodepools_of(api, ref.namespace, ref.name)
     for nodepool in nodepools:
