@@ -3,6 +3,7 @@ finalizers (DOMAIN "Known failure modes": finalizers block the HCP namespace's t
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -59,13 +60,24 @@ def _operator(sandbox: Sandbox) -> dict:
     return store(sandbox, "source").get(DEPLOYMENTS, "hypershift", "operator")
 
 
+def _teardown(sandbox: Sandbox, state: dict) -> tuple[dict, str | None]:
+    """TeardownSource as the machine runs it: retried while the source's stopped pods are
+    still going (SourceTeardownPending; nothing is deleted until they are gone)."""
+    deadline = time.monotonic() + 60
+    while True:
+        result, error = invoke(sandbox, "TeardownSource", state)
+        if error != "SourceTeardownPending" or time.monotonic() > deadline:
+            return result, error
+        time.sleep(0.5)
+
+
 def test_teardown_with_finalizers_then_the_operator_comes_back(sandbox: Sandbox, state: dict):
     src, plan = store(sandbox, "source"), sandbox.plan
     _add_finalizers(sandbox)
     replicas = _operator(sandbox)["spec"]["replicas"]
     assert replicas > 0
 
-    result, error = invoke(sandbox, "TeardownSource", state)
+    result, error = _teardown(sandbox, state)
     assert error is None, result
     assert result["operator_replicas"] == replicas
     operator = _operator(sandbox)
