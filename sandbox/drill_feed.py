@@ -8,6 +8,8 @@ from typing import Any
 from sandbox.aws.executions import execution_timeline
 from sandbox.environment import Sandbox
 
+POLL_SECONDS = 0.2
+
 
 def say(text: str = "") -> None:
     print(text, flush=True)
@@ -57,4 +59,4 @@ def follow(sandbox: Sandbox, parent: str, children_of: str | None, label: str,
             return description
         if time.monotonic() > deadline:
             raise TimeoutError(f"{parent} still running after {timeout} s")
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)

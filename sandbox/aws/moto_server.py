@@ -3,13 +3,16 @@
 Two things stock ThreadedMotoServer lacks: keep-alive connections are tracked so `stop()` can
 close them (their handler threads would otherwise outlive the server), and a socket that cannot
 be bound raises instead of hanging `start()` (werkzeug calls sys.exit in the server thread).
-Requests are not logged.
+Requests are not logged. Which backend serves a host is decided once per host: moto decides it
+on every request by listing its package directory (a `stat` per service, ~150) and matching the
+host against every service's URL patterns, a few ms of each local AWS call.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+from typing import Any
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -37,6 +40,20 @@ class TrackedRequestHandler(MotoRequestHandler):
         pass
 
 
+class HostCachingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend each host name maps to."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._backend_by_host: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        # Called under the dispatcher's own lock; the mapping depends on the host alone.
+        if host not in self._backend_by_host:
+            self._backend_by_host[host] = super().get_backend_for_host(host)
+        return self._backend_by_host[host]
+
+
 class SandboxMotoServer(ThreadedMotoServer):
     """ThreadedMotoServer on 127.0.0.1, port chosen by the kernel, with tracked connections."""
 
@@ -47,7 +64,7 @@ class SandboxMotoServer(ThreadedMotoServer):
 
     def _server_entry(self) -> None:
         try:
-            app = DomainDispatcherApplication(create_backend_app)
+            app = HostCachingDispatcher(create_backend_app)
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=TrackedRequestHandler
             )
