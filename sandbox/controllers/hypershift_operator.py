@@ -8,6 +8,10 @@ it is "restarted"). Like the real one it reconciles asynchronously, after the AP
 - HostedClusters, NodePools and HostedControlPlanes get `hypershift.openshift.io/finalizer`;
   paused ones (`spec.pausedUntil: "true"`) are left alone; deleting ones are cleaned up
   (NodePools and the HCP namespace) before their finalizer goes;
+- an unpaused HostedCluster's managed etcd spec and `pausedUntil` are copied onto its existing
+  HostedControlPlane, as upstream does on every reconcile; an update the HCP CRD refuses (on
+  HyperShift main, a restoreSnapshotURL added to an HCP created without one) stops the
+  reconcile there: the HC reports the refusal and never becomes Available;
 - a HostedCluster with `spec.etcd.managed.storage.restoreSnapshotURL` whose HCP namespace has
   no control plane gets one: the HostedControlPlane if the migration did not restore it, the
   control-plane deployments (counts per `controllerAvailabilityPolicy`), the etcd StatefulSet
@@ -34,6 +38,7 @@ from sandbox.scenario.operator_built import (
     BUILT_BY,
     FINALIZER,
     control_plane_deployments,
+    control_plane_spec_from,
     etcd_members_of,
     etcd_statefulset,
     hcp_namespace_of,
@@ -163,6 +168,12 @@ class HyperShiftOperator(Controller):
         hc = self._ensure_finalizer(HC, hc)
         if hc is None:
             return
+        refusal = self._copy_spec_to_control_plane(hc)
+        if refusal is not None:
+            self._write_status(HC, hc, lambda current: hosted_cluster_status(
+                current, available=False, reason="ReconciliationError", message=refusal,
+                kubeconfig_secret=None))
+            return
         hcp_namespace = hcp_namespace_of(hc)
         url = restore_url_of(hc)
         if url and self._get(STATEFULSETS, hcp_namespace, "etcd") is None:
@@ -170,6 +181,23 @@ class HyperShiftOperator(Controller):
         etcd = self._get(STATEFULSETS, hcp_namespace, "etcd")
         if etcd is not None and BUILT_BY in (etcd["metadata"].get("annotations") or {}):
             self._report(hc)
+
+    def _copy_spec_to_control_plane(self, hc: dict[str, Any]) -> str | None:
+        """Copy the HC's etcd spec and pause onto its HCP; the API server's refusal, if any."""
+        namespace, name = hcp_namespace_of(hc), hc["metadata"]["name"]
+        for _ in range(_WRITE_ATTEMPTS):
+            hcp = self._get(HCP, namespace, name)
+            updated = control_plane_spec_from(hc, hcp) if hcp is not None else None
+            if updated is None:
+                return None
+            try:
+                self.store.replace(HCP, namespace, name, updated)
+                return None
+            except Invalid as refused:
+                return str(refused)
+            except (Conflict, NotFound):
+                continue
+        return None
 
     def _build_control_plane(self, hc: dict[str, Any], url: str) -> None:
         """What the operator and the control-plane operator create for a restored HC."""

@@ -86,6 +86,21 @@ def hosted_control_plane(hc: dict[str, Any]) -> PlannedObject:
                          namespace, body)
 
 
+def control_plane_spec_from(hc: dict[str, Any], hcp: dict[str, Any]) -> dict[str, Any] | None:
+    """The HCP after upstream's reconcileHostedControlPlane copied the HC's managed etcd spec
+    and `pausedUntil` onto it; None when that changes nothing."""
+    updated = copy.deepcopy(hcp)
+    spec, hc_spec = updated.setdefault("spec", {}), hc.get("spec") or {}
+    etcd = hc_spec.get("etcd") or {}
+    if etcd.get("managementType") == "Managed" and etcd.get("managed") is not None:
+        spec.setdefault("etcd", {})["managed"] = copy.deepcopy(etcd["managed"])
+    if hc_spec.get("pausedUntil") is None:
+        spec.pop("pausedUntil", None)
+    else:
+        spec["pausedUntil"] = hc_spec["pausedUntil"]
+    return None if updated == hcp else updated
+
+
 def control_plane_deployments(namespace: str, members: int) -> list[PlannedObject]:
     """The control-plane deployments; their status comes from the workload-status controller."""
     objects = []

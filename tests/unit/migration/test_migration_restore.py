@@ -9,6 +9,7 @@ import pytest
 from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.domain.migration.restore import restore_on_destination
+from hcp_dr.domain.migration.restore_plan import restore_url_in
 from hcp_dr.domain.migration.restore_url import SignerIdentity
 from hcp_dr.errors import (
     BackupIncomplete,
@@ -17,7 +18,14 @@ from hcp_dr.errors import (
     RestoreUrlTooLong,
 )
 from hcp_dr.models.cluster import HostedClusterRef
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, MACHINES, NAMESPACES, NODE_POOLS, SECRETS
+from hcp_dr.models.kinds import (
+    HOSTED_CLUSTERS,
+    HOSTED_CONTROL_PLANES,
+    MACHINES,
+    NAMESPACES,
+    NODE_POOLS,
+    SECRETS,
+)
 from tests.unit.migration.fakes import FakeBucket, FakeSigner
 from tests.unit.migration.world import (
     HCP_NS,
@@ -104,8 +112,10 @@ def test_a_first_restore_asks_once_per_object(monkeypatch):
 
     monkeypatch.setattr(kube, "get_object", counted)
     restore_on_destination(kube, _backup_set(), FakeSigner(), preflighted(), NOW)
-    # The one read: whether an earlier run left the HostedCluster (then no new URL is signed).
-    assert len(kube.writes) == 10 and reads == [("hostedclusters", NAME)]
+    # The two reads: whether an earlier run left the HostedCluster or the HostedControlPlane
+    # (then their URL is used again and no new one is signed).
+    assert len(kube.writes) == 10
+    assert reads == [("hostedclusters", NAME), ("hostedcontrolplanes", NAME)]
 
 
 def test_a_rerun_refused_before_the_conflict_check_still_recognises_its_objects(monkeypatch):
@@ -140,7 +150,7 @@ def test_rerun_creates_nothing_and_needs_no_new_url():
     writes = len(kube.writes)
     again = restore_on_destination(kube, bucket, signer, preflighted(), NOW)
     assert len(kube.writes) == writes and again.created == 0 and again.existing == 10
-    assert signer.calls == 1 and again.url_length is None
+    assert signer.calls == 1 and again.url_length == len(signer.url)
 
 
 def test_half_done_restore_is_completed_by_the_rerun():
@@ -150,6 +160,19 @@ def test_half_done_restore_is_completed_by_the_rerun():
     kube.objects.pop(("hypershift.openshift.io", "nodepools", NS, f"{NAME}-workers"))
     again = restore_on_destination(kube, bucket, signer, preflighted(), NOW)
     assert again.created == 2 and kube.get_object(NODE_POOLS, NS, f"{NAME}-workers")
+
+
+def test_a_rerun_gives_the_hosted_cluster_the_url_its_control_plane_was_created_with():
+    """Both fields are immutable and the operator copies the HC's onto the HCP: a second URL
+    (a new signature) on the HC would make the HCP unreconcilable."""
+    kube, bucket, signer = destination_cluster(), _backup_set(), FakeSigner()
+    restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    kube.objects.pop(("hypershift.openshift.io", "hostedclusters", NS, NAME))
+    first_url = restore_url_in(kube.get_object(HOSTED_CONTROL_PLANES, HCP_NS, NAME))
+    signer.url = first_url + "&second-signature"
+    restore_on_destination(kube, bucket, signer, preflighted(), NOW)
+    assert restore_url_in(kube.get_object(HOSTED_CLUSTERS, NS, NAME)) == first_url
+    assert signer.calls == 1
 
 
 def test_a_foreign_object_stops_the_restore_and_is_not_touched():

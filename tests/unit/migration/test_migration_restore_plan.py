@@ -5,10 +5,11 @@ from __future__ import annotations
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL, PAUSED_BY_ANNOTATION
 from hcp_dr.domain.migration.restore_plan import (
     SERVER_METADATA,
-    hosted_cluster_for_destination,
     nodepool_for_destination,
     restorable,
     restore_plan,
+    restore_url_in,
+    restoring_from,
 )
 from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
 from hcp_dr.models.cluster import HostedClusterRef
@@ -44,7 +45,7 @@ def test_restorable_leaves_the_input_untouched():
 
 
 def test_hosted_cluster_gets_exactly_one_url_and_no_pause():
-    hc = hosted_cluster_for_destination(_paused_hc(), MIGRATION_ID, URL)
+    hc = restoring_from(_paused_hc(), MIGRATION_ID, URL)
     assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [URL]
     assert "pausedUntil" not in hc["spec"]
     assert hc["spec"]["etcd"]["managed"]["storage"]["type"] == "PersistentVolume"
@@ -54,7 +55,7 @@ def test_hosted_cluster_gets_exactly_one_url_and_no_pause():
 def test_hosted_cluster_url_replaces_an_old_one():
     old = _paused_hc()
     old["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] = ["https://old"]
-    hc = hosted_cluster_for_destination(old, MIGRATION_ID, URL)
+    hc = restoring_from(old, MIGRATION_ID, URL)
     assert hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"] == [URL]
 
 
@@ -99,9 +100,32 @@ def test_plan_follows_the_guides_order():
     assert all(p.body["metadata"]["labels"][MIGRATION_LABEL] == MIGRATION_ID for p in plan)
 
 
-def test_plan_without_url_leaves_the_existing_hosted_cluster_out():
-    plan = restore_plan(_objects(), REF, MIGRATION_ID, None)
+def test_plan_for_an_existing_hosted_cluster_leaves_it_out():
+    plan = restore_plan(_objects(), REF, MIGRATION_ID, URL, hosted_cluster_exists=True)
     assert "hostedclusters" not in [p.kind.plural for p in plan]
+
+
+def test_the_control_plane_is_created_unpaused_with_the_hosted_clusters_url():
+    """The operator copies the HC's etcd spec onto the HCP; HyperShift main's HCP CRD refuses
+    a restoreSnapshotURL added to an existing HCP, so the HCP must be born with the same one."""
+    hcp = {"metadata": {"name": NAME, "namespace": HCP_NS},
+           "spec": {"pausedUntil": "true", "etcd": {"managementType": "Managed", "managed": {
+               "storage": {"type": "PersistentVolume"}}}}}
+    objects = [o for o in _objects() if o[0] != "hostedcontrolplanes"]
+    plan = restore_plan([*objects, ("hostedcontrolplanes", hcp)], REF, MIGRATION_ID, URL)
+    by_kind = {p.kind.plural: p.body for p in plan}
+    assert restore_url_in(by_kind["hostedcontrolplanes"]) == URL
+    assert restore_url_in(by_kind["hostedclusters"]) == URL
+    assert "pausedUntil" not in by_kind["hostedcontrolplanes"]["spec"]
+    assert by_kind["hostedcontrolplanes"]["spec"]["etcd"]["managed"]["storage"]["type"] == (
+        "PersistentVolume")
+    assert hcp["spec"]["pausedUntil"] == "true"  # the backed-up body is left as it was
+
+
+def test_restore_url_in_reads_the_one_entry_or_none():
+    assert restore_url_in(restoring_from(hosted_cluster(), MIGRATION_ID, URL)) == URL
+    assert restore_url_in(hosted_cluster()) is None
+    assert restore_url_in(None) is None
 
 
 def test_the_url_is_not_in_the_plans_repr():

@@ -4,7 +4,7 @@ Safe to run twice: each object is created unless present (the API server refuses
 one that exists); one carrying this migration's label is left as is (a rerun), one without it
 is never touched and stops the restore (`ForeignObjectsOnDestination`). The presigned URL is
 made and checked before the first create, so `RestoreUrlTooLong` leaves the destination
-untouched.
+untouched; a rerun reuses the one an earlier attempt created the HC or HCP with.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.backup_set import PARALLEL_TRANSFERS
 from hcp_dr.domain.migration.identity import created_by, location_of
-from hcp_dr.domain.migration.restore_plan import PlannedCreate, restore_plan
+from hcp_dr.domain.migration.restore_plan import PlannedCreate, restore_plan, restore_url_in
 from hcp_dr.domain.migration.restore_url import UrlSigner, build_restore_url
 from hcp_dr.errors import (
     BackupIncomplete,
@@ -26,7 +26,7 @@ from hcp_dr.errors import (
     MigrationStateIncomplete,
     ObjectAlreadyExists,
 )
-from hcp_dr.models.kinds import HOSTED_CLUSTERS, NAMESPACES
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, HOSTED_CONTROL_PLANES, NAMESPACES
 from hcp_dr.models.manifest import BackupManifest
 from hcp_dr.models.migration import MigrationState, RestoreResult
 
@@ -94,6 +94,17 @@ def _ensure(api: ManagementClusterApi, planned: PlannedCreate, migration_id: str
         "created by this migration")
 
 
+def _url_created_earlier(api: ManagementClusterApi, state: MigrationState,
+                         existing_hc: dict | None) -> str | None:
+    """The URL an earlier attempt of this migration created our HC or HCP with: on both it is
+    immutable, and the operator copies the HC's onto the HCP, so a rerun must use it again."""
+    if existing_hc is not None:
+        return restore_url_in(existing_hc)
+    ref = state.request.destination_ref
+    hcp = api.get_custom(HOSTED_CONTROL_PLANES, ref.hcp_namespace, ref.name)
+    return restore_url_in(hcp) if hcp is not None and created_by(hcp, state.migration_id) else None
+
+
 def restore_on_destination(api: ManagementClusterApi, bucket: BackupBucket, signer: UrlSigner,
                            state: MigrationState, now: datetime) -> RestoreResult:
     if state.preflight is None:
@@ -102,16 +113,16 @@ def restore_on_destination(api: ManagementClusterApi, bucket: BackupBucket, sign
     manifest = load_manifest(bucket, state)
     objects = backed_up_objects(bucket, manifest)  # before any create: a gap stops us here
     existing_hc = api.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
-    restore_url = None
-    if existing_hc is None:
-        restore_url = build_restore_url(signer, bucket.bucket, manifest.etcd.key,
-                                        state.request.restore_url_ttl_seconds, now)
-    elif not created_by(existing_hc, state.migration_id):
+    if existing_hc is not None and not created_by(existing_hc, state.migration_id):
         raise ForeignObjectsOnDestination(
             f"HostedCluster {ref.key} exists on {ref.management_cluster} and was not created by "
             "this migration")
-    plan = restore_plan(objects, ref, state.migration_id,
-                        restore_url.url if restore_url else None)
+    earlier_url = _url_created_earlier(api, state, existing_hc)
+    restore_url = None if earlier_url else build_restore_url(
+        signer, bucket.bucket, manifest.etcd.key, state.request.restore_url_ttl_seconds, now)
+    url = earlier_url or restore_url.url  # type: ignore[union-attr]
+    plan = restore_plan(objects, ref, state.migration_id, url,
+                        hosted_cluster_exists=existing_hc is not None)
     allowed = set(state.preflight.destination_namespaces)
     created = existing = 0
     by_kind: dict[str, int] = {}
@@ -129,8 +140,7 @@ def restore_on_destination(api: ManagementClusterApi, bucket: BackupBucket, sign
         existing += 1
         by_kind[HOSTED_CLUSTERS.plural] = by_kind.get(HOSTED_CLUSTERS.plural, 0) + 1
     return RestoreResult(
-        created=created, existing=existing, by_kind=by_kind,
-        url_length=restore_url.length if restore_url else None,
+        created=created, existing=existing, by_kind=by_kind, url_length=len(url),
         url_expires_at=restore_url.expires_at if restore_url else None,
         signer=restore_url.signer if restore_url else None,
     )

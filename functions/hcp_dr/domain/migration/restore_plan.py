@@ -5,6 +5,11 @@ HCP-namespace secrets, HostedControlPlane, Cluster, AWSCluster, AWSMachineTempla
 AWSMachines, MachineDeployments, Machines, MachineSets; then the HostedCluster with exactly one
 restoreSnapshotURL and without pausedUntil; then the NodePools. Server-owned metadata, status
 and our own bookkeeping annotations are dropped; every object gets the migration label.
+
+The HostedControlPlane is created unpaused and with the HC's restoreSnapshotURL too: the
+destination operator copies the HC's `spec.etcd.managed` and `pausedUntil` onto it, and the
+HCP CRD (HyperShift main) refuses, like the HC's, a restoreSnapshotURL added to an existing
+object. Created without it, the HCP could never be reconciled and etcd never restored.
 """
 
 from __future__ import annotations
@@ -74,14 +79,22 @@ def restorable(body: dict, migration_id: str) -> dict:
     return kept
 
 
-def hosted_cluster_for_destination(body: dict, migration_id: str, restore_url: str) -> dict:
-    """The HC as the destination must first see it: unpaused, restoring etcd from one URL."""
-    hc = restorable(body, migration_id)
-    spec = hc.setdefault("spec", {})
+def restoring_from(body: dict, migration_id: str, restore_url: str) -> dict:
+    """An HC or HCP as the destination must first see it: unpaused, restoring etcd from one
+    URL (both CRDs take it only at creation)."""
+    restored = restorable(body, migration_id)
+    spec = restored.setdefault("spec", {})
     spec.pop("pausedUntil", None)
     storage = spec.setdefault("etcd", {}).setdefault("managed", {}).setdefault("storage", {})
     storage["restoreSnapshotURL"] = [restore_url]
-    return hc
+    return restored
+
+
+def restore_url_in(body: dict | None) -> str | None:
+    """The restoreSnapshotURL an HC or HCP was created with, if any."""
+    storage = (((body or {}).get("spec") or {}).get("etcd") or {}).get("managed") or {}
+    urls = (storage.get("storage") or {}).get("restoreSnapshotURL") or []
+    return urls[0] if urls else None
 
 
 def nodepool_for_destination(body: dict, migration_id: str) -> dict:
@@ -98,10 +111,10 @@ def namespace_body(name: str, migration_id: str, labels: dict | None = None) -> 
 
 
 def restore_plan(objects: list[tuple[str, dict]], ref: HostedClusterRef, migration_id: str,
-                 restore_url: str | None) -> list[PlannedCreate]:
+                 restore_url: str, *, hosted_cluster_exists: bool = False) -> list[PlannedCreate]:
     """Order and shape the backed-up `(plural, body)` pairs for the destination.
 
-    `restore_url` None means the HC exists already (a rerun): it is left out of the plan.
+    With `hosted_cluster_exists` (a rerun) the HC is left out of the plan.
     """
     by_kind: dict[str, list[dict]] = {}
     for plural, body in objects:
@@ -117,11 +130,13 @@ def restore_plan(objects: list[tuple[str, dict]], ref: HostedClusterRef, migrati
     plan += [PlannedCreate(SECRETS, ref.namespace, restorable(b, migration_id))
              for b in in_namespace("secrets", ref.namespace)]
     for kind in HCP_NAMESPACE_ORDER:
-        plan += [PlannedCreate(kind, ref.hcp_namespace, restorable(b, migration_id))
+        plan += [PlannedCreate(kind, ref.hcp_namespace,
+                               restoring_from(b, migration_id, restore_url)
+                               if kind == HOSTED_CONTROL_PLANES else restorable(b, migration_id))
                  for b in in_namespace(kind.plural, ref.hcp_namespace)]
-    if restore_url is not None:
+    if not hosted_cluster_exists:
         plan += [PlannedCreate(HOSTED_CLUSTERS, ref.namespace,
-                               hosted_cluster_for_destination(b, migration_id, restore_url))
+                               restoring_from(b, migration_id, restore_url))
                  for b in in_namespace("hostedclusters", ref.namespace)
                  if b["metadata"]["name"] == ref.name]
     plan += [PlannedCreate(NODE_POOLS, ref.namespace, nodepool_for_destination(b, migration_id))
