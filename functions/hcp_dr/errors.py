@@ -205,6 +205,11 @@ class DestinationMayStillRun(TransientError):
     put two control planes on one cluster, so the compensation holds the source paused."""
 
 
+class WritersStillRunning(TransientError):
+    """Pods of the scaled-down etcd writers have not ended yet: until they are gone they may
+    still accept writes that a snapshot taken now would miss."""
+
+
 class SourceTeardownPending(TransientError):
     """Source objects of the migrated HC are still terminating."""
 

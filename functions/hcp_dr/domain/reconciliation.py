@@ -3,6 +3,11 @@
 What was there before (replica counts, an existing `pausedUntil`) is written to an annotation
 on the HostedCluster BEFORE anything is scaled, so a retried or crashed stage never mistakes
 its own zeros for the original counts, and resume restores HA clusters to 3, not to 1.
+
+Scaling to 0 only asks for the pods to go: a kube-apiserver keeps serving through its
+graceful shutdown. The pause is done when no pod of a scaled deployment is left, terminating
+ones included (`WritersStillRunning` until then, which the state machines retry), so the
+snapshot that follows holds every write the cluster accepted.
 """
 
 from __future__ import annotations
@@ -15,16 +20,20 @@ from hcp_dr.errors import (
     HostedClusterNotFound,
     KubernetesRequestRejected,
     LeftoverPauseRecord,
+    WritersStillRunning,
 )
 from hcp_dr.models.backup_records import QuiesceRecord
 from hcp_dr.models.cluster import HostedClusterRef
-from hcp_dr.models.kinds import HOSTED_CLUSTERS
+from hcp_dr.models.kinds import DEPLOYMENTS, HOSTED_CLUSTERS, PODS
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 ETCD_WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 QUIESCE_ANNOTATION = "hcp-dr.openshift.io/quiesced"
+_ENDED_PHASES = frozenset({"Succeeded", "Failed"})
+_SELECTOR_OPERATORS = {"In": "{key} in ({values})", "NotIn": "{key} notin ({values})",
+                       "Exists": "{key}", "DoesNotExist": "!{key}"}
 
 
 def _hosted_cluster(api: ManagementClusterApi, ref: HostedClusterRef) -> dict:
@@ -79,7 +88,35 @@ def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner
         })
     for deployment in record.replicas:
         api.scale_deployment(ref.hcp_namespace, deployment, 0)
+    remaining = pods_still_running(api, ref.hcp_namespace, tuple(record.replicas))
+    if remaining:
+        raise WritersStillRunning(
+            f"{len(remaining)} pod(s) of the scaled-down deployments still run in "
+            f"{ref.hcp_namespace} on {ref.management_cluster}: {', '.join(remaining[:5])}")
     return record
+
+
+def label_selector(selector: dict) -> str:
+    """A Deployment's `spec.selector` in the API's labelSelector query syntax."""
+    terms = [f"{key}={value}" for key, value in sorted((selector.get("matchLabels") or {}).items())]
+    for expression in selector.get("matchExpressions") or []:
+        terms.append(_SELECTOR_OPERATORS[expression["operator"]].format(
+            key=expression["key"], values=",".join(expression.get("values") or [])))
+    return ",".join(terms)
+
+
+def pods_still_running(api: ManagementClusterApi, namespace: str,
+                       deployments: tuple[str, ...]) -> list[str]:
+    """Pods the deployments' selectors match that have not ended (terminating ones count)."""
+    names: list[str] = []
+    for name in deployments:
+        deployment = api.get_object(DEPLOYMENTS, namespace, name)
+        selector = label_selector(((deployment or {}).get("spec") or {}).get("selector") or {})
+        if not selector:  # gone, or selecting nothing: no pod of it to wait for
+            continue
+        names += [pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace, selector)
+                  if (pod.get("status") or {}).get("phase") not in _ENDED_PHASES]
+    return sorted(set(names))
 
 
 def resume_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner: str,
