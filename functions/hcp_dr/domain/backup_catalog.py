@@ -1,7 +1,9 @@
 """The backups of a hosted cluster, newest first, read from their manifests.
 
 Only sets with a valid manifest are listed: a set without one was interrupted or failed and
-is never offered for restore.
+is never offered for restore. A manifest that exists but cannot be read (not JSON, or written
+by another version of this tool with another schema) is told apart from a missing one: such a
+set is not offered for restore either, but it is not incomplete, and pruning keeps it.
 """
 
 from __future__ import annotations
@@ -22,25 +24,27 @@ class CatalogEntry:
     location: BackupLocation
     taken_at: datetime
     manifest: BackupManifest | None  # None: incomplete (no or unreadable manifest)
+    manifest_unreadable: bool = False  # a manifest is there, but not one this version reads
 
     @property
     def restorable(self) -> bool:
         return self.manifest is not None and self.manifest.verified
 
 
-def _read_manifest(bucket: BackupBucket, location: BackupLocation) -> BackupManifest | None:
-    """The set's manifest, or None when absent or unreadable (never offered for restore,
-    and one bad object must not stop the catalog, pruning or the freshness metric)."""
+def _read_manifest(bucket: BackupBucket,
+                   location: BackupLocation) -> tuple[BackupManifest | None, bool]:
+    """(the set's manifest or None, whether one exists that could not be read). One bad
+    object must not stop the catalog, pruning or the freshness metric."""
     try:
         raw = bucket.get_json(location.manifest_key)
     except RecordUnreadable:
-        return None
+        return None, True
     if raw is None:
-        return None
+        return None, False
     try:
-        return BackupManifest.model_validate(raw)
+        return BackupManifest.model_validate(raw), False
     except ValidationError:
-        return None
+        return None, True
 
 
 def backup_sets(bucket: BackupBucket, namespace: str, name: str) -> list[CatalogEntry]:
@@ -53,7 +57,8 @@ def backup_sets(bucket: BackupBucket, namespace: str, name: str) -> list[Catalog
         except ValueError:
             continue  # not ours
         location = BackupLocation(namespace, name, backup_id)
-        entries.append(CatalogEntry(location, taken_at, _read_manifest(bucket, location)))
+        manifest, unreadable = _read_manifest(bucket, location)
+        entries.append(CatalogEntry(location, taken_at, manifest, unreadable))
     return sorted(entries, key=lambda e: e.location.backup_id, reverse=True)
 
 

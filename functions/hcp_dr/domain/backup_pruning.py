@@ -20,10 +20,14 @@ class PruneResult:
     kept: list[str]
     deleted: list[str]
     abandoned_deleted: list[str]
+    # Sets whose manifest exists but this version cannot read: never deleted here, never
+    # offered for restore; a person (or the version that wrote them) decides.
+    unreadable_kept: list[str]
 
     def as_dict(self) -> dict:
         return {"kept": len(self.kept), "deleted": self.deleted,
-                "abandoned_deleted": self.abandoned_deleted}
+                "abandoned_deleted": self.abandoned_deleted,
+                "unreadable_kept": self.unreadable_kept}
 
 
 def _delete_set(bucket: BackupBucket, entry: CatalogEntry) -> None:
@@ -33,7 +37,7 @@ def _delete_set(bucket: BackupBucket, entry: CatalogEntry) -> None:
 
 def prune_backups(bucket: BackupBucket, namespace: str, name: str, now: datetime,
                   policy: RetentionPolicy, abandoned_after: timedelta) -> PruneResult:
-    """Apply `policy`; incomplete sets older than `abandoned_after` are removed too.
+    """Apply `policy`; sets with no manifest older than `abandoned_after` are removed too.
 
     `abandoned_after` must exceed the longest a backup can run (the lock TTL), so a backup in
     progress, which has no manifest yet, is never mistaken for an abandoned one.
@@ -50,7 +54,9 @@ def prune_backups(bucket: BackupBucket, namespace: str, name: str, now: datetime
             _delete_set(bucket, entry)
             deleted.append(entry.location.backup_id)
     for entry in entries:
-        if entry.manifest is None and now - entry.taken_at > abandoned_after:
+        if (entry.manifest is None and not entry.manifest_unreadable
+                and now - entry.taken_at > abandoned_after):
             _delete_set(bucket, entry)
             abandoned.append(entry.location.backup_id)
-    return PruneResult(sorted(keep), deleted, abandoned)
+    unreadable = sorted(e.location.backup_id for e in entries if e.manifest_unreadable)
+    return PruneResult(sorted(keep), deleted, abandoned, unreadable)
