@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from hcp_dr.domain.dr_locks import hosted_cluster_lock_id
 from hcp_dr.errors import HcpDrError
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 
 LISTING_CONCURRENCY = 16
+_CLUSTER_ID = TypeAdapter(ManagementClusterId)
+INVALID_ID = "InvalidManagementClusterId"  # a secret name under the prefix that is no id
 
 
 class FleetSelection(BaseModel):
@@ -49,12 +51,18 @@ def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
                         ) -> list[HostedClusterRef] | str:
     """The HCs of one management cluster, or the name of the error that stopped the listing."""
     try:
+        _CLUSTER_ID.validate_python(cluster_id)
+    except ValidationError:
+        return INVALID_ID  # never connected to: one misnamed secret must not stop the run
+    try:
         found = clusters.api(cluster_id).list_custom(HOSTED_CLUSTERS)
+        return [HostedClusterRef(management_cluster=cluster_id,
+                                 namespace=hc["metadata"]["namespace"],
+                                 name=hc["metadata"]["name"]) for hc in found]
     except HcpDrError as exc:
         return type(exc).__name__
-    return [HostedClusterRef(management_cluster=cluster_id,
-                             namespace=hc["metadata"]["namespace"], name=hc["metadata"]["name"])
-            for hc in found]
+    except (ValidationError, KeyError, TypeError):
+        return "HostedClusterListUnreadable"
 
 
 def backup_targets(clusters: ManagementClusters, selection: FleetSelection,

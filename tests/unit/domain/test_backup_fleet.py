@@ -52,6 +52,28 @@ def test_every_failure_is_reported_per_cluster_and_the_rest_are_listed():
         {"management_cluster": "mc-down", "error": "KubernetesApiUnavailable"}]
 
 
+def test_a_secret_name_that_is_no_cluster_id_is_reported_and_never_connected_to():
+    """One misnamed kubeconfig secret under the prefix must not stop every scheduled backup."""
+    never = FakeApi([], error=AssertionError("a misnamed cluster was connected to"))
+    clusters = FakeClusters({"Prod_East": never, "mc-a": FakeApi(["one"])})
+    fleet = backup_targets(clusters, FleetSelection(), {})
+    assert [(t.management_cluster, t.name) for t in fleet.targets] == [("mc-a", "one")]
+    assert fleet.unreachable == [
+        {"management_cluster": "Prod_East", "error": "InvalidManagementClusterId"}]
+
+
+def test_an_unreadable_listing_is_that_clusters_failure_only():
+    class OddApi(FakeApi):
+        def list_custom(self, kind, namespace=None, label_selector=None):
+            return [{"metadata": {"name": "no-namespace"}}]
+
+    fleet = backup_targets(FakeClusters({"mc-odd": OddApi([]), "mc-a": FakeApi(["one"])}),
+                           FleetSelection(), {})
+    assert [t.name for t in fleet.targets] == ["one"]
+    assert fleet.unreachable == [
+        {"management_cluster": "mc-odd", "error": "HostedClusterListUnreadable"}]
+
+
 def test_management_clusters_are_listed_at_the_same_time_not_one_after_another():
     """Each listing waits until all six are in progress: sequential listing could never get
     there (the barrier breaks and the test fails), so no clock is needed."""
