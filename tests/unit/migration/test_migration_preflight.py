@@ -132,6 +132,20 @@ def test_no_zone_for_the_hostnames():
     _refused(ExternalDnsZoneNotFound, dns=FakeZones({"Z1": "elsewhere.example"}))
 
 
+def test_an_existing_empty_hcp_namespace_is_refused_but_a_shared_hc_namespace_is_used():
+    """The HCP namespace is the operator's to fill: one we did not create could not be
+    deleted on a rollback, with the operator's Routes and volumes in it."""
+    destination = destination_cluster()
+    destination.put(NAMESPACES, None, {"metadata": {"name": HCP_NS}})
+    _refused(ForeignObjectsOnDestination, destination=destination,
+             match=f"namespace {HCP_NS} already exists")
+
+    shared = destination_cluster()
+    shared.put(NAMESPACES, None, {"metadata": {"name": NS}})
+    result, _, _ = _run(source_cluster(), shared, None)
+    assert result.destination_namespaces == [NS]
+
+
 def test_foreign_objects_on_destination():
     destination = destination_cluster()
     destination.put(NAMESPACES, None, {"metadata": {"name": HCP_NS}})

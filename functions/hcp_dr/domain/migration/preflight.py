@@ -33,6 +33,7 @@ from hcp_dr.errors import (
     EncryptionKeyMissing,
     EtcdNotRestorable,
     ExternalDnsZoneNotFound,
+    ForeignObjectsOnDestination,
     HostedClusterBeingDeleted,
     HostedClusterNotFound,
     UnsupportedVersionOnDestination,
@@ -128,6 +129,13 @@ def preflight_migration(source: ManagementClusterApi, destination: ManagementClu
 
     present = require_free_namespaces(destination, [ref.namespace, ref.hcp_namespace],
                                       state.migration_id)
+    if ref.hcp_namespace in present and not _ours(destination, ref.hcp_namespace, state):
+        # An HC namespace is shared by many HCs; the HCP namespace is this HC's alone, and the
+        # operator fills it. One we did not create we could not delete on a rollback, and
+        # the operator's Routes, Services and etcd volumes would stay in it.
+        raise ForeignObjectsOnDestination(
+            f"namespace {ref.hcp_namespace} already exists on {destination.cluster_id}: the "
+            "restore creates the control-plane namespace itself (delete it if it is unused)")
     return MigrationPreflight(
         ocp_minor=version[1], hostnames=hostnames, zone_ids=_zones(zones, hostnames),
         nodepools=sorted(np["metadata"]["name"] for np in nodepools),
