@@ -199,6 +199,12 @@ class DestinationCleanupPending(TransientError):
     """Objects this migration created on the destination are still being deleted."""
 
 
+class DestinationStillStopping(TransientError):
+    """Pods of the control plane restored on the destination are still stopping after being
+    scaled to 0 (a long grace period, a NotReady node): until they are gone, resuming the
+    source could run two control planes for one cluster, so the compensation holds it."""
+
+
 class DestinationMayStillRun(TransientError):
     """The destination could not be reached (or refused) while its restored control plane was
     to be stopped, after the hosted cluster had been created there: resuming the source could

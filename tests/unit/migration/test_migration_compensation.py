@@ -10,6 +10,7 @@ from hcp_dr.errors import (
     AwsServiceUnavailable,
     DestinationCleanupPending,
     DestinationMayStillRun,
+    DestinationStillStopping,
     KubernetesApiUnavailable,
 )
 from hcp_dr.models.kinds import (
@@ -292,7 +293,7 @@ def test_nothing_is_deleted_while_the_stopped_controllers_pods_still_exist():
     kube.put(PODS, HCP_NS, {"metadata": {"name": "job-pod", "ownerReferences": [
         {"kind": "Job", "name": "job", "controller": True}]}})
     for _attempt in range(2):
-        with pytest.raises(DestinationCleanupPending, match=r"2 pods .* still stopping"):
+        with pytest.raises(DestinationStillStopping, match=r"2 pods .* still stopping"):
             compensate_destination(lambda: kube, FakeBucket(), preflighted())
         assert [w for w in kube.writes if w[0] == "delete"] == []
     for pod in ("capi-provider-7d9f-x2x", "etcd-0"):

@@ -115,6 +115,14 @@ def test_a_destination_that_may_still_run_the_cluster_is_a_decision_not_a_rollba
     assert "held paused on mc-a; mc-b may be running it" in standing.summary
 
 
+def test_a_destination_still_stopping_holds_the_source_and_says_why():
+    standing = _standing(compensation_error=_failed("DestinationStillStopping"))
+    assert standing.runs_on == "undetermined"
+    (action,) = standing.manual_actions
+    assert "still there minutes after it was scaled to 0" in action
+    assert "held paused on mc-a; mc-b may be running it" in standing.summary
+
+
 def test_a_namespace_left_in_place_for_others_is_named_for_later_cleanup():
     standing = _standing(compensation={"scaled_to_zero": 0, "deleted": {},
                                        "kept_namespaces": [NS]})

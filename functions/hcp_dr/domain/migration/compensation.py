@@ -31,7 +31,11 @@ from hcp_dr.domain.migration.identity import (
     migration_selector,
 )
 from hcp_dr.domain.migration.restore_plan import HCP_NAMESPACE_ORDER
-from hcp_dr.errors import DestinationCleanupPending, DestinationMayStillRun
+from hcp_dr.errors import (
+    DestinationCleanupPending,
+    DestinationMayStillRun,
+    DestinationStillStopping,
+)
 from hcp_dr.models.kinds import (
     HOSTED_CLUSTERS,
     HOSTED_CONTROL_PLANES,
@@ -146,7 +150,8 @@ def compensate_destination(connect: Callable[[], ManagementClusterApi], bucket: 
     """Stop, then delete, what this migration created on the destination. If it cannot even
     be stopped once the HC was requested there (the restore's record), a control plane may
     run there: DestinationMayStillRun, and the state machine holds the source paused rather
-    than resume a second control plane for the same cluster."""
+    than resume a second control plane for the same cluster; so it does when the pods of the
+    stopped control plane are still there once the retries of DestinationStillStopping end."""
     try:  # reaching the destination (its kubeconfig, its API) is part of stopping it
         api = connect()
         ours_running, frozen = freeze_restored_cluster(api, state)
@@ -159,7 +164,7 @@ def compensate_destination(connect: Callable[[], ManagementClusterApi], bucket: 
     hcp_namespace = state.request.destination_ref.hcp_namespace
     stopping = workload_pods(api, hcp_namespace) if ours_running else []
     if stopping:
-        raise DestinationCleanupPending(
+        raise DestinationStillStopping(
             f"{len(stopping)} pods of the control plane restored on "
             f"{state.request.destination} still stopping: {', '.join(stopping[:10])}")
     kept = keep_shared_namespace(api, state)

@@ -31,7 +31,8 @@ from hcp_dr.models.migration_run import (
 )
 
 RunsOn = Literal["source", "destination", "paused-on-source", "undetermined"]
-HELD = "DestinationMayStillRun"  # CompensateDestination's error when the source is held paused
+HELD = "DestinationMayStillRun"  # CompensateDestination's errors when the source is held paused
+STILL_STOPPING = "DestinationStillStopping"
 SUBJECT_PREFIX = "hcp-dr migration failed"
 
 
@@ -74,7 +75,8 @@ def _held(trail: CompensationTrail) -> bool:
     """HoldSourcePaused ran: the destination could not be reached to stop what was restored
     there (HELD), or the compensation failed otherwise after the restore began."""
     return bool(trail.held_source_paused) or (
-        trail.compensation_error is not None and trail.compensation_error.Error == HELD)
+        trail.compensation_error is not None
+        and trail.compensation_error.Error in (HELD, STILL_STOPPING))
 
 
 def _runs_on(trail: CompensationTrail) -> RunsOn:
@@ -93,6 +95,9 @@ def _held_paused(names: _Names, trail: CompensationTrail) -> str:
     why = (f"the destination {request.destination} could not be reached to stop the control "
            f"plane restored there after its HostedCluster had been created"
            if failure == HELD else
+           f"the pods of the control plane restored on {request.destination} were still there "
+           f"minutes after it was scaled to 0 (pods stuck terminating, e.g. on a NotReady node)"
+           if failure == STILL_STOPPING else
            f"CompensateDestination failed with {failure} after the restore on "
            f"{request.destination} began, so nothing confirmed that a control plane restored "
            f"there is stopped")
