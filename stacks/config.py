@@ -16,6 +16,10 @@ from typing import Any
 
 from constructs import Node
 
+# Functions refuse a lock TTL below this (hcp_dr.settings.MIN_BACKUP_LOCK_TTL_SECONDS): the
+# Backup machine's TimeoutSeconds plus a margin; refused here first, at synth.
+MIN_BACKUP_LOCK_TTL_SECONDS = 7200 + 600
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Key layout shared with the functions: every backup object lives under this prefix, which the
@@ -171,7 +175,8 @@ class StackConfig:
             upload_url_ttl_seconds=_int(
                 "uploadUrlTtlSeconds", value["uploadUrlTtlSeconds"], minimum=60, maximum=43200
             ),
-            lock_ttl_seconds=_int("lockTtlSeconds", value["lockTtlSeconds"], minimum=60),
+            lock_ttl_seconds=_int("lockTtlSeconds", value["lockTtlSeconds"],
+                                  minimum=MIN_BACKUP_LOCK_TTL_SECONDS),
             state_machines_dir=(
                 state_machines_dir
                 if state_machines_dir.is_absolute()

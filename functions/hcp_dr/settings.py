@@ -11,6 +11,9 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+BACKUP_MACHINE_TIMEOUT_SECONDS = 7200  # statemachines/backup.asl.json TimeoutSeconds
+MIN_BACKUP_LOCK_TTL_SECONDS = BACKUP_MACHINE_TIMEOUT_SECONDS + 600
+
 
 class Settings(BaseModel):
     """Typed view of the HCP_DR_* environment variables."""
@@ -30,7 +33,11 @@ class Settings(BaseModel):
     retention_weekly_weeks: int = Field(4, alias="HCP_DR_RETENTION_WEEKLY_WEEKS", ge=0)
     # Lifetime of the presigned PUT the etcd pod uploads through.
     upload_url_ttl_seconds: int = Field(900, alias="HCP_DR_UPLOAD_URL_TTL_SECONDS", ge=60, le=43200)
-    lock_ttl_seconds: int = Field(6 * 3600, alias="HCP_DR_LOCK_TTL_SECONDS", ge=60)
+    # A backup never renews its lock: it must outlive the Backup machine's TimeoutSeconds
+    # (7200) with a margin, or a second backup could take it mid-run (and the prune, which
+    # collects manifest-less sets older than twice the TTL, could take a set being written).
+    lock_ttl_seconds: int = Field(6 * 3600, alias="HCP_DR_LOCK_TTL_SECONDS",
+                                  ge=MIN_BACKUP_LOCK_TTL_SECONDS)
 
     # --- migration ----------------------------------------------------------------------------
     # A migration holds its locks across the approval wait, which may last days; it releases

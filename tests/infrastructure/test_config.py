@@ -99,6 +99,7 @@ def test_command_line_strings_are_parsed() -> None:
     ("migrationAlarmNames", [""]),
     ("migrationAlarmNames", ["x" * 256]),
     ("migrationAlarmNames", {"a": 1}),
+    ("lockTtlSeconds", 3600),  # shorter than a backup may run: a second one could take it
 ])
 def test_bad_values_name_their_key(key: str, value: object) -> None:
     with pytest.raises(ConfigError, match=key):
@@ -242,3 +243,14 @@ def test_one_restore_url_signer_at_a_time() -> None:
     assert (config.restore_url_signer, config.restore_url_signer_secret) == (
         False, "hcp-dr/signer"
     )
+
+
+def test_the_lock_outlives_the_longest_backup_on_both_sides_of_the_deployment() -> None:
+    """The stack and the functions refuse the same minimum, and it exceeds the Backup
+    machine's TimeoutSeconds: a backup never renews its lock."""
+    from hcp_dr.settings import MIN_BACKUP_LOCK_TTL_SECONDS as FUNCTIONS_MINIMUM
+    from stacks.config import MIN_BACKUP_LOCK_TTL_SECONDS, REPO_ROOT
+
+    backup = json.loads((REPO_ROOT / "statemachines" / "backup.asl.json").read_text())
+    assert MIN_BACKUP_LOCK_TTL_SECONDS == FUNCTIONS_MINIMUM > backup["TimeoutSeconds"]
+    assert StackConfig.from_mapping({}).lock_ttl_seconds >= MIN_BACKUP_LOCK_TTL_SECONDS

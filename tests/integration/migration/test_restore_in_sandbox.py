@@ -119,7 +119,10 @@ def test_a_rerun_creates_nothing(sandbox: Sandbox, migration_state: dict):
     mark = len(sandbox.management["destination"].cluster.access_log)
     result, error = invoke(sandbox, "RestoreOnDestination", migration_state)
     assert error is None, result
-    assert result["created"] == 0 and result["url_length"] is None
+    hc = store(sandbox, "destination").get(HC, sandbox.plan.namespace, sandbox.plan.name)
+    # The URL the HC was created with, used again (both it and the HCP's are immutable).
+    url = hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"][0]
+    assert result["created"] == 0 and result["url_length"] == len(url)
     assert _posts(sandbox, mark) == []
 
 
