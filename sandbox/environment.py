@@ -35,10 +35,12 @@ from sandbox.controllers.base import Controller
 from sandbox.controllers.etcd_kubelet import EtcdClusters, EtcdKubelet, FinalState
 from sandbox.controllers.external_dns import ExternalDnsController
 from sandbox.controllers.guest_cluster import (
+    HEARTBEAT_SECONDS,
     GuestNode,
     OvnNodeController,
     ServingControlPlane,
     guest_nodes,
+    kubelet_heartbeats,
 )
 from sandbox.controllers.hypershift_operator import HyperShiftOperator
 from sandbox.controllers.ticker import Ticker
@@ -310,6 +312,8 @@ class Sandbox:
         hosted.guest.api.availability_gate = self.serving.unavailable_reason
         self.guest_controllers.append(
             OvnNodeController(hosted.guest.store, self.serving).start())
+        self.tickers.append(Ticker("kubelet-heartbeats", HEARTBEAT_SECONDS, kubelet_heartbeats(
+            hosted.guest.store, self.serving)).start())
 
     def _start_tickers(self) -> None:
         if self.options.dns_fallback_poll_seconds:

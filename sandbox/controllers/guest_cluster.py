@@ -6,8 +6,10 @@ control plane: its HCP-namespace `kube-apiserver` has replicas and its etcd has 
 Otherwise the router has no backend and every request gets 503 (writers scaled to 0 during
 a migration, Routes deleted, destination not published yet, or torn down).
 
-The nodes' kubelets keep running whatever happens to the control plane, so nodes stay Ready;
-but each node's OVN-Kubernetes pod stays connected to the control plane it started with. A
+The nodes' kubelets keep running whatever happens to the control plane, so nodes stay Ready,
+and report to whichever control plane serves the API hostname (their Ready heartbeat, every
+HEARTBEAT_SECONDS here, every 10 s on a real kubelet); while none serves, nobody hears them.
+But each node's OVN-Kubernetes pod stays connected to the control plane it started with. A
 node follows a new control plane (annotation `sandbox.hcp-dr/control-plane`) only once its
 OVN pod is deleted and recreated (DaemonSet) while that control plane serves: the guide's
 last step, and the "OVN does not reconnect" failure mode when it is skipped.
@@ -18,15 +20,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sandbox.controllers.base import Controller
 from sandbox.controllers.etcd_kubelet import EtcdClusters, has_quorum
-from sandbox.kubeapi.errors import Forbidden, NotFound
+from sandbox.kubeapi.errors import Conflict, Forbidden, NotFound
 from sandbox.kubeapi.store import DELETED, ChangeEvent, ObjectStore
 from sandbox.scenario.apply import apply_planned
 from sandbox.scenario.guest_cluster import OVN_NAMESPACE, ovn_pod
 
 CONTROL_PLANE_ANNOTATION = "sandbox.hcp-dr/control-plane"
+HEARTBEAT_SECONDS = 0.5
 DEPLOYMENTS = ("apps", "v1", "deployments")
 NODES = ("", "v1", "nodes")
 
@@ -114,3 +118,22 @@ def guest_nodes(store: ObjectStore) -> list[GuestNode]:
         nodes.append(GuestNode(node["metadata"]["name"], ready,
                                annotations.get(CONTROL_PLANE_ANNOTATION, "")))
     return nodes
+
+
+def kubelet_heartbeats(store: ObjectStore, serving: ServingControlPlane) -> Callable[[], None]:
+    """One round of every node's kubelet reporting itself to the API it reaches (its Ready
+    condition's `lastHeartbeatTime`), if a control plane serves the hostname at all."""
+
+    def beat() -> None:
+        if serving.current() is None:
+            return
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for node in store.list(NODES):
+            conditions = [{**c, "lastHeartbeatTime": now} if c.get("type") == "Ready" else c
+                          for c in (node.get("status") or {}).get("conditions") or []]
+            status = {**(node.get("status") or {}), "conditions": conditions}
+            with contextlib.suppress(Conflict, NotFound):
+                store.update_status(NODES, None, node["metadata"]["name"],
+                                    {**node, "status": status})
+
+    return beat

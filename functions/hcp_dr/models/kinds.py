@@ -49,6 +49,8 @@ NODES = ApiResource("", "v1", "nodes")
 EVENTS = ApiResource("", "v1", "events")
 DEPLOYMENTS = ApiResource("apps", "v1", "deployments")
 STATEFULSETS = ApiResource("apps", "v1", "statefulsets")
+LEASES = ApiResource("coordination.k8s.io", "v1", "leases")
+NODE_LEASE_NAMESPACE = "kube-node-lease"  # one Lease per node, renewed by its kubelet
 
 # The CAPI/CAPA kinds of an HCP namespace, for teardown: everything that may carry finalizers
 # and block the namespace's deletion (DOMAIN "Known failure modes").

@@ -114,4 +114,5 @@ class CompensationTrail(BaseModel):
     operator_error: StageFailure | None = None
     ovn_error: StageFailure | None = None  # RestartOvnAfterFailure (after a failed teardown)
     held_source_paused: bool | None = None  # HoldSourcePaused
+    left_on_destination: bool | None = None  # LeaveOnDestination (approval not answered)
     lock_release_error: StageFailure | None = None  # ReleaseLocksAfterFailure

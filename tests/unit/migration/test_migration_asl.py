@@ -234,3 +234,16 @@ def test_fail_state_carries_the_original_error():
 
 def test_every_state_is_reachable():
     assert _walk(DEFINITION["StartAt"], stop=set()) == set(STATES)
+
+
+def test_an_unanswered_approval_leaves_the_live_destination_alone():
+    """After 24 h live on the destination, compensating would discard its writes without
+    anyone deciding: the timeout undoes nothing and ends in the failure notice."""
+    (timeout, *_rest, other) = STATES["RequestApproval"]["Catch"]
+    assert timeout["ErrorEquals"] == ["States.Timeout"]
+    after = _walk(timeout["Next"], stop=set())
+    assert {"ReleaseLocksAfterFailure", "RecordFailure", "MigrationFailed"} <= after
+    assert not after & {"CompensateDestination", "ResumeSource", "RecreateSourceRoutes",
+                        "TeardownSource"}
+    assert STATES["LeaveOnDestination"]["ResultPath"] == "$.left_on_destination"
+    assert other["ErrorEquals"] == ["States.ALL"] and other["Next"] == "CompensateDestination"

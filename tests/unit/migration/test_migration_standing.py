@@ -157,3 +157,13 @@ def test_a_cleanup_that_never_saw_the_pods_go_says_to_wait_for_them():
     (action,) = standing.manual_actions
     assert f"once no pod of {HCP_NS} runs there" in action
     assert f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}" in action
+
+
+def test_an_unanswered_approval_is_a_decision_with_both_ways_spelled_out():
+    standing = _standing(left_on_destination=True)
+    assert standing.runs_on == "destination"
+    (action,) = standing.manual_actions
+    assert "nobody approved the teardown of the source within 24 h" in action
+    assert "NOT torn down" in action and "guide step 9" in action
+    assert "every change made on mc-b since is lost" in action
+    assert "runs on mc-b" in standing.summary

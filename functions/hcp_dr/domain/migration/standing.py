@@ -80,6 +80,8 @@ def _held(trail: CompensationTrail) -> bool:
 
 
 def _runs_on(trail: CompensationTrail) -> RunsOn:
+    if trail.left_on_destination:
+        return "destination"
     if trail.operator is not None or trail.operator_error is not None:
         return "destination"  # only the teardown's failure path and its success path get here
     if _held(trail):
@@ -113,6 +115,24 @@ def _held_paused(names: _Names, trail: CompensationTrail) -> str:
         f"{names.hcp_namespace} to the counts in the HostedCluster's annotation "
         f"{QUIESCE_ANNOTATION} and restore spec.pausedUntil of the HostedCluster and of the "
         f"NodePools annotated {PAUSED_BY_ANNOTATION}, then remove those annotations.")
+
+
+def _left_on_destination(names: _Names) -> str:
+    request, hc = names.request, names.hosted_cluster
+    return (
+        f"Decide about {hc}: nobody approved the teardown of the source within 24 h, so "
+        f"nothing was undone. It runs on {request.destination}, which may hold changes made "
+        f"since it went live; on {request.source} it is paused, its Routes deleted, and NOT "
+        f"torn down. To finish the migration, tear the source down by hand (guide step 9: "
+        f"scale {OPERATOR_NAMESPACE}/{OPERATOR_DEPLOYMENT} to 0, remove the finalizers and "
+        f"delete the NodePools, CAPI objects, HostedControlPlane, {names.hcp_namespace} and "
+        f"the HostedCluster, then scale the operator back) and delete the OVN pods of the "
+        f"hosted cluster (step 10). To go back instead, knowing that every change made on "
+        f"{request.destination} since is lost: on {request.destination} pause the "
+        f"HostedCluster, scale the workloads of {names.hcp_namespace} to 0 and delete what is "
+        f"labelled {MIGRATION_LABEL}={names.migration_id}; then on {request.source} recreate "
+        f"the Routes from {names.location.prefix}routes/ and restore the counts in the "
+        f"HostedCluster's annotation {QUIESCE_ANNOTATION} and its spec.pausedUntil.")
 
 
 def _after_teardown_began(names: _Names, trail: CompensationTrail,
@@ -202,7 +222,9 @@ def migration_standing(request: MigrationRequest, migration_id: str, error: Stag
     """Read the failure path's trail into where the cluster is and what is left to do."""
     names = _Names(request, migration_id)
     runs_on = _runs_on(trail)
-    if runs_on == "destination":
+    if trail.left_on_destination:
+        actions = [_left_on_destination(names)]
+    elif runs_on == "destination":
         actions = _after_teardown_began(names, trail, error)
     else:
         actions = _before_teardown(names, trail)
