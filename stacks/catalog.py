@@ -107,7 +107,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "AcquireClusterLock", "hcp_dr.handlers.acquire_cluster_lock.handler",
         "Take the per-hosted-cluster DR lock (one backup or migration at a time)",
-        grants=frozenset({LOCK_TABLE}),
+        grants=frozenset({LOCK_TABLE, BACKUP_DESCRIBE}),
     ),
     LambdaFunctionSpec(
         "ReleaseClusterLock", "hcp_dr.handlers.release_cluster_lock.handler",

@@ -7,9 +7,10 @@ operator to 0 affects every hosted cluster of that management cluster.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, ClusterLocked
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.execution_status import ExecutionStatus
@@ -25,10 +26,21 @@ def operator_lock_id(management_cluster: str) -> str:
     return f"operator/{management_cluster}"
 
 
-def acquire_backup_lock(locks: LockTable, state: BackupState, now: int,
-                        ttl_seconds: int) -> dict:
+def acquire_backup_lock(locks: LockTable, state: BackupState, now: int, ttl_seconds: int,
+                        is_running: Callable[[str], bool]) -> dict:
+    """The hosted cluster's lock, or `ClusterLocked`. A lock left by a backup that no longer
+    runs (stopped by hand, timed out: it never ran its release) is taken over at once rather
+    than failing every backup until its TTL ends; a migration's lock never is."""
     lock = hosted_cluster_lock_id(state.request.namespace, state.request.name)
-    locks.acquire(lock, state.backup.execution_id, now, ttl_seconds, "backup")
+    owner = state.backup.execution_id
+    try:
+        locks.acquire(lock, owner, now, ttl_seconds, "backup")
+    except ClusterLocked as exc:
+        if exc.holder_purpose != "backup" or exc.holder in (None, owner) or is_running(
+                exc.holder):
+            raise
+        locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "backup")
+        return {"lock_id": lock, "taken_over_from": exc.holder.rsplit(":", 1)[-1]}
     return {"lock_id": lock}
 
 

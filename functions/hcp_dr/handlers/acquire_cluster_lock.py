@@ -16,6 +16,7 @@ from hcp_dr.observability import logger
 def handler(event: dict, context: LambdaContext) -> dict:
     state = backup_state(event)
     result = acquire_backup_lock(dependencies.lock_table(), state, int(time.time()),
-                                        dependencies.settings().lock_ttl_seconds)
+                                 dependencies.settings().lock_ttl_seconds,
+                                 dependencies.execution_status().is_running)
     logger.info("lock acquired", extra=result)
     return result

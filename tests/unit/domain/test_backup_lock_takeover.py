@@ -1,0 +1,56 @@
+"""A backup takes over the lock of a backup that no longer runs (stopped by hand or timed
+out: it never released it), never a running one's, never a migration's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hcp_dr.domain.dr_locks import acquire_backup_lock, hosted_cluster_lock_id
+from hcp_dr.errors import ClusterLocked
+from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState
+from tests.unit.migration.fakes import FakeLocks
+
+LOCK = hosted_cluster_lock_id("clusters", "cesar")
+OLD = "arn:aws:states:us-east-1:111122223333:execution:Backup:old-run"
+NEW = "arn:aws:states:us-east-1:111122223333:execution:Backup:new-run"
+
+
+def _state(execution_id: str = NEW) -> BackupState:
+    return BackupState(
+        request=BackupRequest(management_cluster="mc-a", namespace="clusters", name="cesar"),
+        backup=BackupRun(backup_id="20260101T000000Z-0a1b2c3d",
+                         started_at=datetime(2026, 1, 1, tzinfo=UTC), execution_id=execution_id))
+
+
+def _held_by(owner: str, purpose: str) -> FakeLocks:
+    locks = FakeLocks()
+    locks.held[LOCK], locks.purposes[LOCK] = owner, purpose
+    return locks
+
+
+def test_the_lock_of_a_backup_that_ended_without_releasing_it_is_taken_over():
+    locks, asked = _held_by(OLD, "backup"), []
+
+    result = acquire_backup_lock(locks, _state(), 1, 60, lambda arn: asked.append(arn) or False)
+
+    assert result == {"lock_id": LOCK, "taken_over_from": "old-run"}
+    assert asked == [OLD] and locks.held[LOCK] == NEW and locks.purposes[LOCK] == "backup"
+
+
+@pytest.mark.parametrize(("purpose", "running"), [("backup", True), ("migration", False)])
+def test_a_running_backup_or_any_migration_keeps_its_lock(purpose: str, running: bool):
+    locks = _held_by(OLD, purpose)
+    with pytest.raises(ClusterLocked):
+        acquire_backup_lock(locks, _state(), 1, 60, lambda arn: running)
+    assert locks.held[LOCK] == OLD
+
+
+def test_a_rerun_of_the_holder_needs_no_look_at_executions():
+    locks = _held_by(NEW, "backup")
+
+    def never(arn: str) -> bool:
+        raise AssertionError("the holder itself was described")
+
+    assert acquire_backup_lock(locks, _state(), 1, 60, never) == {"lock_id": LOCK}
