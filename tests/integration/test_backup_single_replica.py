@@ -132,6 +132,29 @@ def test_a_failed_prune_does_not_fail_a_complete_verified_backup(sandbox: Sandbo
     assert _manifest(sandbox, run.output["backup_id"])["etcd"]["sha256"]
 
 
+def _broken(real):
+    def handler(event, context):
+        raise RuntimeError("cleanup said no")
+    return handler
+
+
+def test_cleanup_that_fails_is_reported_and_a_lock_left_behind_is_taken_over(sandbox: Sandbox):
+    """A verified backup whose file removal and lock release both failed still succeeds, says
+    so in its output (and the BackupWarnings metric), and the next backup takes over the lock
+    of the ended execution instead of failing on it."""
+    with handler_wrapped(sandbox, "RemoveSnapshotFile", _broken), \
+            handler_wrapped(sandbox, "ReleaseClusterLock", _broken):
+        first = run_backup(sandbox)
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    assert first.output["warnings"] == {"snapshot_file_left": {"error": "RuntimeError"},
+                                        "lock_not_released": {"error": "RuntimeError"}}
+
+    second = run_backup(sandbox)
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    assert second.output["warnings"] == {"snapshot_file_left": None, "lock_not_released": None}
+    assert second.output["snapshot"]["stale_removed"]  # the first one's file, gone now
+
+
 def test_quiesced_backup_pauses_scales_down_and_restores(sandbox: Sandbox):
     store = sandbox.management["source"].cluster.store
     ns = sandbox.plan.hcp_namespace

@@ -36,6 +36,19 @@ class ManifestSummary(BaseModel):
     bytes: int
 
 
+class BackupWarnings(BaseModel):
+    """Cleanup steps of a successful backup that failed (their error names)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    snapshot_file_left: dict | None = None  # the file stays on etcd's volume until next time
+    lock_not_released: dict | None = None  # held until the next backup takes it over
+
+    def names(self) -> list[str]:
+        return [name for name, value in (("snapshot_file_left", self.snapshot_file_left),
+                                         ("lock_not_released", self.lock_not_released)) if value]
+
+
 class BackupOutcomeEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -45,6 +58,7 @@ class BackupOutcomeEvent(BaseModel):
     manifest: ManifestSummary | None = None
     error: FailureInfo | None = None
     trail: BackupFailureTrail | None = None  # the failure path's whole state
+    warnings: BackupWarnings = BackupWarnings()
 
 
 @logger.inject_lambda_context
@@ -66,9 +80,14 @@ def handler(event: dict, context: LambdaContext) -> dict:
         if age is not None:
             metrics.add_metric(name="NewestBackupAgeSeconds", unit=MetricUnit.Seconds,
                                value=age)
+        if succeeded:
+            metrics.add_metric(name="BackupWarnings", unit=MetricUnit.Count,
+                               value=len(parsed.warnings.names()))
     result: dict = {"outcome": parsed.outcome, "duration_seconds": round(duration, 3),
                     "newest_backup_age_seconds": age,
                     "error": parsed.error.Error if parsed.error else None}
+    if parsed.warnings.names():
+        result["warnings"] = parsed.warnings.names()
     if not succeeded:
         notice = backup_failure_notice(
             parsed.request, parsed.backup.backup_id, parsed.error or FailureInfo(Error="Unknown"),
@@ -76,6 +95,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         result |= {"api_may_be_down": notice.api_may_be_down,
                    "manual_actions": list(notice.manual_actions),
                    "summary": notice.summary, "subject": notice.subject}
-    log = logger.info if succeeded else logger.error
+    log = logger.error if not succeeded else logger.warning if result.get("warnings") else (
+        logger.info)
     log("backup finished", extra=result)
     return result
