@@ -246,6 +246,23 @@ def test_teardown_deletes_nothing_while_the_stopped_controllers_pods_still_run()
     assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None
 
 
+def test_teardown_deletes_nothing_while_the_stopped_operators_pod_still_runs():
+    """The operator scaled to 0 may still be terminating: deleting the HC under it could
+    start its cleanup of cloud resources the destination now uses."""
+    kube = source_cluster()
+    kube.objects[("apps", "deployments", "hypershift", "operator")]["spec"]["selector"] = {
+        "matchLabels": {"name": "operator"}}
+    kube.put(PODS, "hypershift", {"metadata": {"name": "operator-5c9d-abcde",
+                                               "labels": {"name": "operator"},
+                                               "deletionTimestamp": "2026-01-01T00:00:00Z"}})
+    with pytest.raises(SourceTeardownPending, match="operator-5c9d-abcde"):
+        teardown_source(kube, preflighted())
+    assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is not None
+    kube.objects.pop(("", "pods", "hypershift", "operator-5c9d-abcde"))
+    teardown_source(kube, preflighted())
+    assert kube.get_object(HOSTED_CLUSTERS, NS, NAME) is None
+
+
 @pytest.mark.parametrize(("secret", "hosted_clusters", "owner"), [
     ("prod-pull-secret", {"prod", "prod-eu"}, "prod"),
     ("prod-eu-pull-secret", {"prod", "prod-eu"}, "prod-eu"),

@@ -24,6 +24,7 @@ from hcp_dr.domain.migration.identity import (
     OPERATOR_REPLICAS_ANNOTATION,
 )
 from hcp_dr.domain.migration.preflight import nodepools_of
+from hcp_dr.domain.reconciliation import pods_still_running
 from hcp_dr.errors import KubernetesRequestRejected, SourceTeardownPending
 from hcp_dr.models.kinds import (
     DEPLOYMENTS,
@@ -100,10 +101,13 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     operator_replicas = scale_operator_down(api)
     hcp_namespace = ref.hcp_namespace
     scaled = scale_workloads_to_zero(api, hcp_namespace)
-    stopping = workload_pods(api, hcp_namespace)
-    if stopping:  # the source's CAPA could still terminate the instances the cluster now uses
+    # The source's terminating operator could still act on the deletions below (as its CAPA
+    # could): wait until no pod of either is left.
+    stopping = (pods_still_running(api, OPERATOR_NAMESPACE, (OPERATOR_DEPLOYMENT,))
+                + workload_pods(api, hcp_namespace))
+    if stopping:
         raise SourceTeardownPending(
-            f"{len(stopping)} pods of the source's control plane still stopping: "
+            f"{len(stopping)} pods of the source's operator or control plane still stopping: "
             f"{', '.join(stopping[:10])}")
     deleted: dict[str, int] = {}
     nodepools = nodepools_of(api, ref.namespace, ref.name)
