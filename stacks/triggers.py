@@ -64,8 +64,10 @@ def forwarder_built(config: StackConfig, region: str) -> bool:
 
 
 def alarm_pattern(alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Alarms entering ALARM; only the named ones when names are given."""
-    detail: dict[str, Any] = {"state": {"value": ["ALARM"]}}
+    """Alarms entering ALARM, not while their actions are suppressed; only the named ones
+    when names are given."""
+    detail: dict[str, Any] = {"state": {"value": ["ALARM"],
+                                        "actionsSuppressedBy": [{"exists": False}]}}
     if alarm_names:
         detail["alarmName"] = list(alarm_names)
     return {

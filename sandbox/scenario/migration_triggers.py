@@ -37,7 +37,7 @@ ROUTE53_PATTERN = {
 ALARM_PATTERN = {
     "source": ["aws.cloudwatch"],
     "detail-type": ["CloudWatch Alarm State Change"],
-    "detail": {"state": {"value": ["ALARM"]}},
+    "detail": {"state": {"value": ["ALARM"], "actionsSuppressedBy": [{"exists": False}]}},
 }
 
 

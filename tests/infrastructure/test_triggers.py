@@ -115,7 +115,9 @@ def test_alarms_start_migrations(synth: Synth) -> None:
     assert properties["EventPattern"] == {
         "source": ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
-        "detail": {"state": {"value": ["ALARM"]}},
+        # Not while a composite alarm's actions are suppressed (its ActionsSuppressor alarm,
+        # e.g. a declared maintenance, is in ALARM).
+        "detail": {"state": {"value": ["ALARM"], "actionsSuppressedBy": [{"exists": False}]}},
     }
     assert properties["EventPattern"] == sandbox_triggers.ALARM_PATTERN
     assert ref(single_target(properties)["Arn"]) == function_id(synth, "StartMigrationFromAlarm")
@@ -128,7 +130,7 @@ def test_alarms_start_migrations(synth: Synth) -> None:
 def test_alarm_names_from_context_narrow_the_alarm_rule(variant: Synth) -> None:
     _id, resource = rule(variant, "AlarmMigrations")
     assert resource["Properties"]["EventPattern"]["detail"] == {
-        "state": {"value": ["ALARM"]},
+        "state": {"value": ["ALARM"], "actionsSuppressedBy": [{"exists": False}]},
         "alarmName": VARIANT_CONTEXT["migrationAlarmNames"],
     }
 

@@ -56,6 +56,21 @@ class MigrationExecutions:
             raise _translate(exc) from None
         return True
 
+    def exists(self, name: str) -> bool | None:
+        """Whether the execution of that name exists (DescribeExecution is consistent where
+        ListExecutions is not); None when it cannot be told."""
+        if not self._machine:
+            return None
+        arn = self._machine.replace(":stateMachine:", ":execution:", 1) + ":" + name
+        try:
+            self._client.describe_execution(executionArn=arn)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            return False if code == "ExecutionDoesNotExist" else None
+        except Exception:  # a lost connection: cannot tell
+            return None
+        return True
+
     def stage_seconds(self, execution_arn: str) -> list[tuple[str, float]]:
         """Seconds spent in each state (summed over visits), in order; states still running
         (the caller's own) are left out."""

@@ -61,3 +61,23 @@ def test_alarm_firing_twice_starts_one_migration(sandbox: Sandbox):
     errors = [i.error_type for i in sandbox.aws.invocations
               if i.function_name == "StartMigrationFromAlarm" and i.error_type]
     assert errors == []
+
+
+def test_an_alarm_whose_actions_are_suppressed_reaches_no_function(sandbox: Sandbox):
+    """A composite alarm's ALARM while its ActionsSuppressor (a declared maintenance) holds:
+    the rule's `actionsSuppressedBy: exists false` keeps it from the trigger at all."""
+    from sandbox.scenario.migration_triggers import alarm_state_change
+
+    name = sandbox.options.migration_alarm_name
+    sandbox.trigger_alarm(state="OK")
+    sandbox.aws.wait_for_deliveries()
+    alarm = sandbox.aws.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+    before = [i for i in sandbox.aws.invocations if i.function_name == "StartMigrationFromAlarm"]
+    entry = alarm_state_change(alarm, {"value": "OK"}, "ALARM", "maintenance")
+    detail = json.loads(entry["Detail"])
+    detail["state"]["actionsSuppressedBy"] = "Alarm"
+    detail["state"]["actionsSuppressedReason"] = "Alarm maintenance-window is in ALARM"
+    sandbox.aws.client("events").put_events(Entries=[{**entry, "Detail": json.dumps(detail)}])
+    sandbox.aws.wait_for_deliveries()
+    after = [i for i in sandbox.aws.invocations if i.function_name == "StartMigrationFromAlarm"]
+    assert after == before

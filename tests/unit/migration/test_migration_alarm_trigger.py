@@ -72,6 +72,9 @@ class Executions:
     def running_for(self, key: str) -> list[str]:
         return [n for n, k in self.running.items() if k == key]
 
+    def exists(self, name: str) -> bool | None:
+        return name in [n for n, _ in self.started]
+
     def start(self, name: str, payload: dict) -> bool:
         if name in [n for n, _ in self.started]:
             return False
@@ -196,3 +199,33 @@ def test_a_start_that_failed_gives_the_claim_back_for_the_next_alarm(failure: Ex
     result, _, executions = _start(alarm(timestamp="2026-01-01T12:10:00.000+0000"),
                                    marks=marks)
     assert result["started"] is True and len(executions.started) == 1
+
+
+def test_a_start_that_failed_after_starting_keeps_the_claim():
+    """A timeout after Step Functions took the start: the execution exists, but ListExecutions
+    may not show it yet; a second alarm must not start another one."""
+    class StartedThenTimedOut(Executions):
+        def start(self, name: str, payload: dict) -> bool:
+            super().start(name, payload)
+            self.running.clear()  # not listed yet (ListExecutions is eventually consistent)
+            raise AwsServiceUnavailable("Step Functions: read timeout")
+
+    marks, executions = Marks(), StartedThenTimedOut()
+    with pytest.raises(AwsServiceUnavailable):
+        _start(alarm(), marks=marks, executions=executions)
+    assert list(marks.items) == ["clusters/cesar"]
+    second, _, _ = _start(alarm(timestamp="2026-01-01T12:10:00.000+0000"), marks=marks,
+                          executions=executions)
+    assert second == {"started": False, "reason": "duplicate", "hosted_cluster": "clusters/cesar"}
+    assert len(executions.started) == 1
+
+
+def test_an_alarm_whose_actions_are_suppressed_starts_nothing():
+    event = alarm()
+    suppressed = event.model_copy(update={"detail": event.detail.model_copy(update={
+        "state": event.detail.state.model_copy(
+            update={"actionsSuppressedBy": "WaitPeriod"})})})
+    result, marks, executions = _start(suppressed)
+    assert result == {"started": False, "reason": "actions-suppressed",
+                      "suppressed_by": "WaitPeriod"}
+    assert executions.started == [] and marks.items == {}

@@ -39,6 +39,13 @@ def test_records_left_counts_address_and_ownership_records():
     assert records_left([DnsRecord(host, "CNAME", ("r",))], [host]) == [host]
     assert records_left([DnsRecord(f"external-dns-{host}", "TXT", ("o",))], [host]) == [host]
     assert records_left([DnsRecord(f"cname.{host}", "TXT", ("o",))], [host]) == [host]
+    # HyperShift runs ExternalDNS with --txt-suffix=-external-dns: the suffix follows the
+    # first label, with a record-type prefix since ExternalDNS 0.12.
+    first, _, rest = host.partition(".")
+    for name in (f"{first}-external-dns.{rest}", f"cname-{first}-external-dns.{rest}"):
+        assert records_left([DnsRecord(name, "TXT", ("o",))], [host]) == [host], name
+    assert records_left([DnsRecord(f"x{first}-external-dns.{rest}", "TXT", ("o",))],
+                        [host]) == []
     # A different name that merely ends the same way is not an ownership record of ours.
     assert records_left([DnsRecord(f"x{host}", "CNAME", ("r",))], [host]) == []
     assert records_left([DnsRecord("other.example.com", "A", ("1.2.3.4",))], [host]) == []
@@ -156,6 +163,19 @@ def test_a_wait_whose_zone_cannot_be_read_does_not_hold_up_the_others():
     assert counts == {"checked": 2, "clean": 1, "timed-out": 0, "pending": 0, "errors": 1}
     assert [t for t, _ in tasks.succeeded] == ["token-1"]
     assert [w.task_token for w in waits.pending()] == ["token-gone"]  # tried again next tick
+
+
+def test_a_first_look_that_fails_leaves_the_registered_wait_to_the_watcher():
+    """A throttled first read must not roll the migration back: the wait is registered, so
+    the next event or poll completes it, and the deadline still ends it."""
+    dns, waits, tasks, _ = _setup()
+    request = DnsWaitRequest(task_token="token-1", execution_id=EXECUTION,
+                             purpose="source-routes-removed", zone_ids=["ZGONE"],
+                             hostnames=HOSTNAMES, timeout_seconds=900)
+    result = await_dns_cleanup(request, waits, DnsWatch(waits, dns, tasks), NOW)
+    assert result == {"registered": True, "decision": "pending", "deadline": NOW + 900,
+                      "first_look_error": "ExternalDnsZoneNotFound"}
+    assert [w.task_token for w in waits.pending()] == ["token-1"] and tasks.failed == []
 
 
 def test_past_its_deadline_a_wait_ends_even_if_its_zone_cannot_be_read():

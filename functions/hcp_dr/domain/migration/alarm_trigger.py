@@ -30,6 +30,9 @@ class AlarmState(BaseModel):
 
     value: str
     timestamp: datetime | None = None
+    # Set while a composite alarm's actions are suppressed (its ActionsSuppressor alarm, e.g.
+    # a declared maintenance, is in ALARM): no action of it may run, a migration least of all.
+    actionsSuppressedBy: str | None = None  # noqa: N815 - the event's own spelling
 
 
 class AlarmDetail(BaseModel):
@@ -117,6 +120,9 @@ def start_migration_from_alarm(alarm: AlarmStateChange, policies: MigrationPolic
                                dedupe_seconds: int) -> dict:
     if alarm.detail.state.value != "ALARM":
         return {"started": False, "reason": "not-in-alarm"}
+    if alarm.detail.state.actionsSuppressedBy:
+        return {"started": False, "reason": "actions-suppressed",
+                "suppressed_by": alarm.detail.state.actionsSuppressedBy}
     policy = policy_for(policies.load(), alarm.detail.alarmName)
     if policy is None:
         return {"started": False, "reason": "no-policy"}
@@ -131,9 +137,13 @@ def start_migration_from_alarm(alarm: AlarmStateChange, policies: MigrationPolic
     try:
         started = executions.start(name, policy.migration_input().model_dump(mode="json"))
     except Exception:
-        # Whatever the failure (a refusal, a lost connection), the claim goes: Lambda's retry
-        # must start it, and a start that did happen is found again by its name.
-        marks.release(key, name)
+        # A start that failed may still have happened (a timeout after Step Functions took
+        # it). If it did, the claim stays: no other alarm starts a second migration while
+        # ListExecutions may not show this one yet, and Lambda's retry of this event finds it
+        # by name. Otherwise (or if that cannot be told) the claim goes, so a retry or the
+        # next alarm can start it.
+        if executions.exists(name) is not True:
+            marks.release(key, name)
         raise
     return {"started": True, "new": started, "hosted_cluster": key, "execution_name": name,
             "approval": policy.migration_input().approval}

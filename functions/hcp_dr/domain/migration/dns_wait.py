@@ -37,16 +37,27 @@ class DnsWaitRequest(BaseModel):
     timeout_seconds: int = Field(ge=1)
 
 
+def _ownership_names(host: str) -> tuple[str, str]:
+    """The TXT names ExternalDNS may give a hostname's ownership record with HyperShift's
+    `--txt-suffix=-external-dns`: the suffix after the first label, and since ExternalDNS
+    0.12 also a record-type prefix (`cname-api-x-external-dns.example.com`)."""
+    first, _, rest = host.partition(".")
+    return f"{first}-external-dns.{rest}", f"-{first}-external-dns.{rest}"
+
+
 def records_left(records: Iterable[DnsRecord], hostnames: Iterable[str]) -> list[str]:
     """Hostnames that still have a record: any record of that name, or an ExternalDNS TXT
-    ownership record for it (`<prefix>-<hostname>` / `<prefix>.<hostname>`), which would keep
-    another cluster's ExternalDNS from taking the name over."""
+    ownership record for it (`<prefix>-<hostname>` / `<prefix>.<hostname>`, or the suffix
+    form `[<type>-]<first label>-external-dns.<rest>`), which would keep another cluster's
+    ExternalDNS from taking the name over."""
     wanted = {h.rstrip(".").lower() for h in hostnames}
     left = set()
     for record in records:
         for host in wanted:
+            suffixed, typed_suffixed = _ownership_names(host)
             if record.name == host or (record.type == "TXT" and (
-                    record.name.endswith("-" + host) or record.name.endswith("." + host))):
+                    record.name.endswith("-" + host) or record.name.endswith("." + host)
+                    or record.name == suffixed or record.name.endswith(typed_suffixed))):
                 left.add(host)
     return sorted(left)
 
@@ -119,4 +130,12 @@ def await_dns_cleanup(request: DnsWaitRequest, waits: DnsWaits, watch: DnsWatch,
     """Register the wait (keeping the first deadline across task retries), then look once."""
     wait = waits.register(request.execution_id, request.purpose, request.task_token,
                           request.zone_ids, request.hostnames, now + request.timeout_seconds)
-    return {"registered": True, "decision": watch.check(wait, now), "deadline": wait.deadline}
+    try:
+        decision = watch.check(wait, now)
+    except HcpDrError as exc:
+        # Registered already: the watcher's next event or poll looks again, and the deadline
+        # still ends the wait. Failing here would roll a migration back over one throttled
+        # zone read (Route 53 allows 5 requests a second per account, ExternalDNS is busy).
+        return {"registered": True, "decision": "pending", "deadline": wait.deadline,
+                "first_look_error": type(exc).__name__}
+    return {"registered": True, "decision": decision, "deadline": wait.deadline}
