@@ -253,7 +253,9 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "AwaitHostedClusterReady", "hcp_dr.handlers.await_hosted_cluster_ready.handler",
         "Wait until the destination HC is Available and its worker nodes are Ready",
-        uses_kubernetes=True, timeout_seconds=90, grants=_KUBE,
+        # A 45-s budget of looks, plus one last look of up to five requests that may each
+        # run into the adapter's (5 s, 20 s) timeouts while the new control plane starts.
+        uses_kubernetes=True, timeout_seconds=180, grants=_KUBE,
     ),
     LambdaFunctionSpec(
         "TeardownSource", "hcp_dr.handlers.teardown_source.handler",

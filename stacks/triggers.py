@@ -102,7 +102,10 @@ class MigrationTriggers(Construct):
 
         # A Route 53 event or a poll only says "look at the zones again", and the next poll
         # does the same: an undeliverable one is dropped within minutes instead of being
-        # retried for a day.
+        # retried for a day; so is one Lambda throttles (the watcher's reserved concurrency),
+        # which would otherwise wait in Lambda's own queue for up to 6 hours.
+        lambda_.EventInvokeConfig(self, "WatchDnsCleanupAsync", function=watch,
+                                  max_event_age=Duration.minutes(5), retry_attempts=0)
         def dns_target() -> targets.LambdaFunction:
             return targets.LambdaFunction(
                 watch, retry_attempts=2, max_event_age=Duration.minutes(5)

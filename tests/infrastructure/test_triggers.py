@@ -392,3 +392,14 @@ def test_migration_machine_may_publish_approval_requests(synth: Synth) -> None:
         and flatten_reference(s["Principal"]["AWS"]).endswith(":root")
         for s in key_policy
     )
+
+
+def test_a_throttled_watcher_event_is_dropped_within_minutes_not_queued_for_hours(
+        synth: Synth) -> None:
+    """The watcher's reserved concurrency throttles bursts; Lambda would keep a throttled
+    asynchronous event for up to 6 hours. The next poll looks again anyway."""
+    _id, config = one(synth, "AWS::Lambda::EventInvokeConfig", "TriggersWatchDnsCleanupAsync")
+    properties = config["Properties"]
+    assert ref(properties["FunctionName"]) == function_id(synth, "WatchDnsCleanup")
+    assert properties["MaximumEventAgeInSeconds"] == 300
+    assert properties["MaximumRetryAttempts"] == 0

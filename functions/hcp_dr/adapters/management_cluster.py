@@ -29,7 +29,9 @@ from hcp_dr.errors import (
 from hcp_dr.models.kinds import ApiResource
 
 _TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
-REQUEST_TIMEOUT = (5.0, 60.0)  # connect, read
+# (connect, read): a hung request surfaces as KubernetesApiUnavailable (which the stage's
+# Retry handles) well inside a 60-s function, instead of running into its timeout.
+REQUEST_TIMEOUT = (5.0, 20.0)
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, WebSocketException)
 
 

@@ -72,14 +72,16 @@ DELIBERATE_WAITS = {("AcquireLocks", "BackupInProgress")}
 
 
 def test_a_running_backup_is_waited_for_and_another_migration_is_not():
-    """A backup of the cluster (minutes) is waited out for up to 10 minutes; a lock held by
-    another migration (hours) fails at once, into the failure path that releases our locks."""
+    """A backup of the cluster (minutes; a large snapshot's upload alone may take 15) is
+    waited out for up to 30 minutes, since an alarm-started migration that gives up is never
+    started again; a lock held by another migration (hours) fails at once, into the failure
+    path that releases our locks."""
     state = STATES["AcquireLocks"]
     [wait] = [r for r in state["Retry"] if "BackupInProgress" in r["ErrorEquals"]]
     assert wait["ErrorEquals"] == ["BackupInProgress"]
     waited = sum(wait["IntervalSeconds"] * wait.get("BackoffRate", 2.0) ** n
                  for n in range(wait["MaxAttempts"]))
-    assert 300 <= waited <= 900
+    assert 1200 <= waited <= 2400
     assert not [r for r in state["Retry"] if {"ClusterLocked", "States.ALL"}
                 & set(r["ErrorEquals"])]
     assert state["Catch"][0]["Next"] == "ReleaseLocksAfterFailure"
