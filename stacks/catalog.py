@@ -169,7 +169,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",
         "List the hosted clusters to back up on every registered management cluster",
         uses_kubernetes=True, timeout_seconds=120,
-        grants=_KUBE | {KUBECONFIG_LIST, LOCK_TABLE_SCAN, MIGRATION_DESCRIBE},
+        grants=_KUBE | {KUBECONFIG_LIST, LOCK_TABLE_SCAN, MIGRATION_DESCRIBE, BACKUP_DESCRIBE},
     ),
     LambdaFunctionSpec(
         "SummarizeBackupFanout", "hcp_dr.handlers.summarize_backup_fanout.handler",

@@ -45,6 +45,8 @@ class FleetTargets(BaseModel):
     ambiguous: list[dict[str, object]] = []
     # Held by a migration: see _not_migrating.
     migrating: list[dict[str, object]] = []
+    # Being backed up by a backup that still runs: see _not_locked.
+    backing_up: list[dict[str, object]] = []
 
 
 def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
@@ -66,14 +68,18 @@ def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
 
 
 def backup_targets(clusters: ManagementClusters, selection: FleetSelection,
-                   migrations: Mapping[str, str]) -> FleetTargets:
+                   migrations: Mapping[str, str],
+                   backups: Mapping[str, str] | None = None) -> FleetTargets:
     """Every management cluster is listed at the same time, each on its own: one that
     accepts connections and never answers costs one request timeout, not the others' turn.
-    `migrations`: the DR locks migrations hold (lock id -> execution name)."""
+    `migrations` / `backups`: the DR locks running migrations / backups hold (lock id ->
+    execution name)."""
+    backups = backups or {}
     if selection.hosted_clusters is not None:
-        refs, migrating = _not_migrating(selection.hosted_clusters, migrations)
+        refs, migrating = _not_locked(selection.hosted_clusters, migrations, "migration")
+        refs, backing_up = _not_locked(refs, backups, "backup")
         return FleetTargets(targets=[_request(r, selection.consistency) for r in refs],
-                            unreachable=[], migrating=migrating)
+                            unreachable=[], migrating=migrating, backing_up=backing_up)
     cluster_ids = selection.management_clusters or clusters.registered()
     with ThreadPoolExecutor(max_workers=max(1, min(LISTING_CONCURRENCY, len(cluster_ids)))) as pool:
         listings = list(pool.map(lambda c: _hosted_clusters_of(clusters, c), cluster_ids))
@@ -84,29 +90,32 @@ def backup_targets(clusters: ManagementClusters, selection: FleetSelection,
             unreachable.append({"management_cluster": cluster_id, "error": listing})
         else:
             found += listing
-    found, migrating = _not_migrating(found, migrations)
+    found, migrating = _not_locked(found, migrations, "migration")
+    found, backing_up = _not_locked(found, backups, "backup")
     found, ambiguous = _same_name_elsewhere(found)
     return FleetTargets(targets=[_request(ref, selection.consistency) for ref in found],
-                        unreachable=unreachable, ambiguous=ambiguous, migrating=migrating)
+                        unreachable=unreachable, ambiguous=ambiguous, migrating=migrating,
+                        backing_up=backing_up)
 
 
-def _not_migrating(found: list[HostedClusterRef], migrations: Mapping[str, str],
-                   ) -> tuple[list[HostedClusterRef], list[dict[str, object]]]:
+def _not_locked(found: list[HostedClusterRef], holders: Mapping[str, str], purpose: str,
+                ) -> tuple[list[HostedClusterRef], list[dict[str, object]]]:
     """A migration holds its hosted cluster's DR lock from preflight to the end, hours when
-    it waits for approval, and takes its own backup; a scheduled backup would only fail on
+    it waits for approval, and takes its own backup; a backup of an earlier tick may still
+    run when a fleet's backups outlast the interval. A scheduled backup would only fail on
     that lock and page. Such clusters are skipped and reported (on both management clusters
-    once the restore created the HC on the destination). A migration that starts after this
+    once a migration's restore created the HC on the destination). One locked after this
     listing still refuses the backup: the lock decides, this only spares the noise."""
     kept: list[HostedClusterRef] = []
-    migrating: list[dict[str, object]] = []
+    skipped: list[dict[str, object]] = []
     for key, refs in _by_hosted_cluster(found).items():
-        execution = migrations.get(hosted_cluster_lock_id(refs[0].namespace, refs[0].name))
+        execution = holders.get(hosted_cluster_lock_id(refs[0].namespace, refs[0].name))
         if execution is None:
             kept += refs
         else:
-            migrating.append({"hosted_cluster": key, "migration": execution,
-                              "management_clusters": sorted(r.management_cluster for r in refs)})
-    return kept, migrating
+            skipped.append({"hosted_cluster": key, purpose: execution,
+                            "management_clusters": sorted(r.management_cluster for r in refs)})
+    return kept, skipped
 
 
 def _same_name_elsewhere(found: list[HostedClusterRef],

@@ -54,12 +54,25 @@ def running_migrations(locks: LockTable, executions: ExecutionStatus,
     """The DR locks held by a migration that still runs: lock id -> its execution name. A
     migration stopped by hand or timed out never ran its release: its lock stays until it
     expires, and must not pass for a migration in progress (the backups it blocks fail, and
-    say so). Each lock is judged on its own: one whose migration cannot be described counts
-    as running when Step Functions is throttling (that cluster waits a tick), as not running
-    when the call is refused (its backup then fails on the lock, loudly), and never stops
-    the listing of the others."""
+    say so)."""
+    return _still_running(locks, executions, now, "migration")
+
+
+def running_backups(locks: LockTable, executions: ExecutionStatus,
+                    now: int) -> dict[str, str]:
+    """The DR locks held by a backup that still runs (an earlier scheduled tick whose fleet
+    outlasts the interval, or one started by hand): lock id -> its execution name."""
+    return _still_running(locks, executions, now, "backup")
+
+
+def _still_running(locks: LockTable, executions: ExecutionStatus, now: int,
+                   purpose: str) -> dict[str, str]:
+    """Each lock is judged on its own: one whose holder cannot be described counts as
+    running when Step Functions is throttling (that cluster waits a tick), as not running
+    when the call is refused (its backup then meets the lock, loudly), and never stops the
+    listing of the others."""
     running = {}
-    for lock, owner in locks.held_for("migration", now).items():
+    for lock, owner in locks.held_for(purpose, now).items():
         try:
             alive = executions.is_running(owner)
         except AwsServiceUnavailable:

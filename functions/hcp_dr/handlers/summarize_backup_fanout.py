@@ -28,6 +28,7 @@ class FanoutEvent(BaseModel):
     unreachable: list[dict[str, str]] = []
     ambiguous: list[dict[str, object]] = []
     migrating: list[dict[str, object]] = []  # skipped: a migration holds them (not a failure)
+    backing_up: list[dict[str, object]] = []  # skipped: an earlier backup still runs
 
 
 @logger.inject_lambda_context
@@ -43,6 +44,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         "unreachable_management_clusters": parsed.unreachable,
         "same_name_on_several_management_clusters": parsed.ambiguous,
         "skipped_migrating": parsed.migrating,
+        "skipped_backup_running": parsed.backing_up,
         "clusters": [r.model_dump() for r in parsed.results],
     }
     log = logger.info if not (failed or parsed.unreachable or parsed.ambiguous) else logger.error

@@ -128,3 +128,20 @@ def test_a_configured_selection_skips_a_migrating_cluster_too():
                            {"hosted-cluster/clusters/moving": "m-1"})
     assert [t.name for t in fleet.targets] == ["staying"]
     assert [m["hosted_cluster"] for m in fleet.migrating] == ["clusters/moving"]
+
+
+def test_a_cluster_an_earlier_ticks_backup_still_holds_is_skipped_not_failed():
+    """A fleet whose backups outlast the interval: the next tick would only meet the lock of
+    the backup still running and page (BackupFailed). It is skipped and reported."""
+    clusters = FakeClusters({"mc-a": FakeApi(["slow", "quick"])})
+    backups = {"hosted-cluster/clusters/slow": "tick-0900-clusters-slow"}
+    fleet = backup_targets(clusters, FleetSelection(), {}, backups)
+    assert [t.name for t in fleet.targets] == ["quick"]
+    assert fleet.backing_up == [{"hosted_cluster": "clusters/slow",
+                                 "backup": "tick-0900-clusters-slow",
+                                 "management_clusters": ["mc-a"]}]
+    assert fleet.migrating == [] and fleet.unreachable == []
+
+    selection = FleetSelection(hosted_clusters=[
+        {"management_cluster": "mc-a", "namespace": "clusters", "name": "slow"}])
+    assert backup_targets(clusters, selection, {}, backups).targets == []

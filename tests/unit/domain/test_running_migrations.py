@@ -1,20 +1,19 @@
-"""Which migration locks a scheduled tick treats as a migration in progress."""
+"""Which locks a scheduled tick treats as a migration (or backup) in progress."""
 
 from __future__ import annotations
 
-from hcp_dr.domain.dr_locks import running_migrations
+from hcp_dr.domain.dr_locks import running_backups, running_migrations
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 EXECUTION = "arn:aws:states:eu-west-1:111122223333:execution:Migration"
 
 
 class Locks:
-    def __init__(self, held: dict[str, str]) -> None:
-        self.held = held
+    def __init__(self, held: dict[str, str], purpose: str = "migration") -> None:
+        self.held, self.purpose = held, purpose
 
     def held_for(self, purpose: str, now: int) -> dict[str, str]:
-        assert purpose == "migration"
-        return self.held
+        return self.held if purpose == self.purpose else {}
 
 
 class Executions:
@@ -40,3 +39,12 @@ def test_each_lock_is_judged_on_its_own():
     assert running_migrations(locks, executions, 0) == {
         "hosted-cluster/clusters/running": "running",
         "hosted-cluster/clusters/throttled": "throttled"}
+
+
+def test_backup_locks_are_judged_the_same_way_and_apart_from_migrations():
+    locks = Locks({"hosted-cluster/clusters/slow": "arn:aws:states:r:1:execution:Backup:slow",
+                   "hosted-cluster/clusters/ended": "arn:aws:states:r:1:execution:Backup:ended"},
+                  purpose="backup")
+    executions = Executions({"slow": True, "ended": False})
+    assert running_backups(locks, executions, 0) == {"hosted-cluster/clusters/slow": "slow"}
+    assert running_migrations(locks, executions, 0) == {}
