@@ -52,6 +52,7 @@ from sandbox.pods.etcd_member import EtcdCluster
 from sandbox.pods.exec_stream import PodExecHandler
 from sandbox.pods.pod_runtime import PodRuntime
 from sandbox.scenario.apply import apply_planned
+from sandbox.scenario.backup_recovery_rule import install_backup_recovery_rule
 from sandbox.scenario.deploy import HostedClusterRuntime, deploy_hosted_cluster
 from sandbox.scenario.fixture import crd_dir
 from sandbox.scenario.hosted_cluster import Availability, HostedClusterPlan
@@ -239,6 +240,9 @@ class Sandbox:
         self.zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
         self.state_machines = deploy_state_machines(self.aws, self.backup_env.substitutions)
         self._create_backup_schedule()
+        if "Backup" in self.state_machines:
+            install_backup_recovery_rule(self.aws.client("events"), self.aws.function_arn,
+                                         self.state_machines["Backup"])
         self._install_migration_triggers()
 
     def _create_backup_schedule(self) -> None:

@@ -291,6 +291,12 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "Publish migration metrics (MigrationSucceeded/Failed, MigrationRtoSeconds)",
     ),
     LambdaFunctionSpec(
+        "RecoverEndedBackup", "hcp_dr.handlers.recover_ended_backup.handler",
+        "A Backup execution stopped or timed out: bring back the writers it quiesced, "
+        "release its lock",
+        uses_kubernetes=True, grants=_KUBE | {LOCK_TABLE},
+    ),
+    LambdaFunctionSpec(
         "StartMigrationFromAlarm", "hcp_dr.handlers.start_migration_from_alarm.handler",
         "Start the migration a CloudWatch alarm's policy names, at most one per hosted cluster",
         grants=frozenset({POLICIES_READ, LOCK_TABLE, MIGRATION_START}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from stacks.backup_recovery import BackupRecovery
 from stacks.cluster_network import ClusterNetworkAccess
 from stacks.config import StackConfig
 from stacks.functions import Functions
@@ -54,10 +55,15 @@ class HcpDrStack(Stack):
         self.triggers = MigrationTriggers(
             self, "Triggers", config=self.config, functions=self.functions,
         )
+        self.backup_recovery = BackupRecovery(
+            self, "BackupRecovery", functions=self.functions,
+            backup_machine=self.workflows.by_name["Backup"],
+        )
         self.monitoring = Monitoring(
             self, "Monitoring",
             config=self.config, topic=self.notifications.topic,
-            state_machines=self.workflows.by_name, event_driven=self.triggers.event_driven,
+            state_machines=self.workflows.by_name,
+            event_driven={**self.triggers.event_driven, **self.backup_recovery.event_driven},
             schedule=ScheduleWatch(SCHEDULED_MACHINE, self.schedules.dead_letters),
         )
 

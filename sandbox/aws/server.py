@@ -22,7 +22,14 @@ from botocore.config import Config
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.config import default_user_config
 
-from sandbox.aws import api_calls, executions, s3_integrity, sfn_clients, sfn_fixes
+from sandbox.aws import (
+    api_calls,
+    executions,
+    s3_integrity,
+    sfn_clients,
+    sfn_events,
+    sfn_fixes,
+)
 from sandbox.aws.environment import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SandboxEnvironment
 from sandbox.aws.eventbridge import Delivery, EventRouter
 from sandbox.aws.lambdas import Invocation, LambdaRuntime
@@ -221,6 +228,8 @@ class LocalAws:
         sfn_clients.install(self._patches)
         api_calls.install(self._patches, self.api_calls)
         self.events.install(self._patches)
+        sfn_events.install(self._patches, lambda entry: self.client("events").put_events(
+            Entries=[entry]))
         if self.enforce_s3_integrity:
             s3_integrity.install(self._patches, self._access_keys)
 

@@ -17,6 +17,9 @@
    a subtree among their concurrent iterations (components keep no per-run state: that
    lives in the execution's Environment). Their lazily drawn retry-counter keys are drawn
    before sharing, so concurrent first runs cannot draw two.
+5. An execution stopped while a task runs ends FAILED when that task then fails (the
+   failure overrides the stop): AWS ends a stopped execution ABORTED, with the StopExecution's
+   error and cause, whatever its in-flight task returns.
 """
 
 from __future__ import annotations
@@ -83,9 +86,11 @@ def install(patches: PatchSet) -> None:
     """Apply the repairs for the lifetime of `patches`."""
     # Imported here, once LocalAws has replaced the AWS environment: importing the interpreter
     # pulls in moto.ec2, which builds a boto3 Session and fails on e.g. a dangling AWS_PROFILE.
+    from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_sfn,
     )
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -133,12 +138,25 @@ def install(patches: PatchSet) -> None:
     stop_worker = ExecutionWorker.stop
 
     def _stop_worker(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
+        self.sandbox_stopped = (error, cause)
         stop_worker(self, stop_date, error, cause)
         # The pool has no public iterator; its endpoints are what waiting tasks block on.
         for endpoint in list(self.env.callback_pool_manager._pool.values()):
             endpoint.interrupt_all()
 
     patches.replace(ExecutionWorker, "stop", _stop_worker)
+
+    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def _reflect_execution_status(self: Any) -> None:
+        reflect(self)
+        stopped = getattr(self.execution.exec_worker, "sandbox_stopped", None)
+        if stopped is not None:
+            self.execution.exec_status = ExecutionStatus.ABORTED
+            self.execution.error, self.execution.cause = stopped
+
+    patches.replace(BaseExecutionWorkerCommunication, "_reflect_execution_status",
+                    _reflect_execution_status)
 
     def _evaluation_entrypoint(self: Any) -> Any:
         return parsed_program(self._evaluation_details.state_machine_details.definition)

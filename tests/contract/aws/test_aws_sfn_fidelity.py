@@ -1,4 +1,5 @@
-"""Executions reuse their machine's parsed definition, as AWS does, without sharing run state."""
+"""Fidelity of the sandbox's Step Functions: a definition parsed once (as AWS does, without
+sharing run state), a stopped execution ABORTED and announced on the bus."""
 
 from __future__ import annotations
 
@@ -118,3 +119,38 @@ def test_the_dispatcher_decides_each_hosts_backend_once(monkeypatch: pytest.Monk
     assert s3_host == "s3"
     assert dispatcher.get_backend_for_host(None) is None
     assert len(listings) == 2  # stock moto: one directory listing per request, 4
+
+
+def test_a_stop_during_a_failing_task_ends_aborted_and_says_so_on_the_bus(
+        local_aws: LocalAws, tmp_path: Path) -> None:
+    """AWS ends a stopped execution ABORTED whatever its in-flight task then returns (moto
+    said FAILED), and puts a `Step Functions Execution Status Change` event on the default bus
+    (moto puts none): what the ended-backup rule of the stack listens to."""
+    entered, release, heard = threading.Event(), threading.Event(), []
+
+    def stuck(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        entered.set()
+        release.wait(timeout=30)
+        raise TimeoutError("failed after the stop")
+
+    local_aws.register_handler("Stuck", stuck)
+    local_aws.register_handler("Listener", lambda event, context: heard.append(event))
+    events = local_aws.client("events")
+    events.put_rule(Name="status-changes", EventPattern=json.dumps({
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"]}))
+    events.put_targets(Rule="status-changes", Targets=[
+        {"Id": "listener", "Arn": local_aws.function_arn("Listener")}])
+    arn = _retrying_machine(local_aws, tmp_path, "Stoppable", "Stuck")
+    run = local_aws.start_execution(arn, {"id": "x", "n": 0})
+    assert entered.wait(timeout=30)
+    local_aws.client("stepfunctions").stop_execution(executionArn=run, error="Operator",
+                                                     cause="stopped by hand")
+    release.set()
+    ended = local_aws.wait_for_execution(run, 60)
+    local_aws.wait_for_deliveries()
+
+    assert ended["status"] == "ABORTED"  # (moto's StopExecution drops the error and cause)
+    [event] = [e for e in heard if e["detail"]["executionArn"] == run]
+    assert event["detail"]["status"] == "ABORTED" and event["detail"]["stateMachineArn"] == arn
+    assert json.loads(event["detail"]["input"]) == {"id": "x", "n": 0}
+    assert isinstance(event["detail"]["startDate"], int)
