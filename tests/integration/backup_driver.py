@@ -86,3 +86,31 @@ def breaks(real: Callable[..., Any]) -> Callable[..., Any]:
     def handler(event: Any, context: Any) -> Any:
         raise InjectedFailure("broken on purpose")
     return handler
+
+
+def stop_during_snapshot(sandbox: Sandbox, on_hold: Callable[[str], None] | None = None,
+                         **request: Any) -> str:
+    """Start a backup, stop it while its SnapshotEtcd runs (after `on_hold(arn)` looked at
+    the cluster), and return its ARN once it is ABORTED."""
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    def held(real: Callable[..., Any]) -> Callable[..., Any]:
+        def handler(event: Any, context: Any) -> Any:
+            entered.set()
+            release.wait(timeout=60)
+            raise TimeoutError("the execution was stopped meanwhile")
+        return handler
+
+    sfn = sandbox.aws.client("stepfunctions")
+    with handler_wrapped(sandbox, "SnapshotEtcd", held):
+        arn = start_backup(sandbox, **request)
+        assert entered.wait(timeout=60), "the backup never reached its snapshot"
+        if on_hold is not None:
+            on_hold(arn)
+        sfn.stop_execution(executionArn=arn, error="Operator", cause="stopped by hand")
+        release.set()
+        wait_until(lambda: sfn.describe_execution(executionArn=arn)["status"] == "ABORTED",
+                   timeout=30)
+    return arn

@@ -4,10 +4,8 @@ their recorded counts and releases the lock, so the hosted cluster's API does no
 
 from __future__ import annotations
 
-import threading
-
 from sandbox.environment import Sandbox
-from tests.integration.backup_driver import handler_wrapped, start_backup, wait_until
+from tests.integration.backup_driver import stop_during_snapshot, wait_until
 
 DEPLOYMENTS = ("apps", "v1", "deployments")
 WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
@@ -28,27 +26,13 @@ def _lock_holders(sandbox: Sandbox) -> list[str]:
 def test_a_stopped_quiesced_backup_gets_its_writers_back_and_its_lock_released(
         sandbox: Sandbox):
     before = _replicas(sandbox)
-    entered, release = threading.Event(), threading.Event()
 
-    def held_snapshot(real):
-        def handler(event, context):
-            entered.set()
-            release.wait(timeout=60)
-            raise TimeoutError("the execution was stopped meanwhile")
-        return handler
-
-    sfn = sandbox.aws.client("stepfunctions")
-    with handler_wrapped(sandbox, "SnapshotEtcd", held_snapshot):
-        arn = start_backup(sandbox, consistency="quiesced")
-        assert entered.wait(timeout=60)
+    def writers_down_lock_held(arn: str) -> None:
         assert set(_replicas(sandbox).values()) == {0} and _lock_holders(sandbox) == [arn]
-        sfn.stop_execution(executionArn=arn, error="Operator", cause="stopped by hand")
-        release.set()
-        wait_until(lambda: sfn.describe_execution(executionArn=arn)["status"] == "ABORTED",
-                   timeout=30)
-    sandbox.aws.wait_for_deliveries()
-    wait_until(lambda: _replicas(sandbox) == before, timeout=30)
 
-    assert _lock_holders(sandbox) == []
+    stop_during_snapshot(sandbox, writers_down_lock_held, consistency="quiesced")
+    sandbox.aws.wait_for_deliveries()
+    wait_until(lambda: _replicas(sandbox) == before and not _lock_holders(sandbox), timeout=30)
+
     recoveries = [i for i in sandbox.aws.invocations if i.function_name == "RecoverEndedBackup"]
     assert len(recoveries) == 1 and recoveries[0].error_type is None

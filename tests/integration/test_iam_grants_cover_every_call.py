@@ -3,8 +3,9 @@
 moto authorizes nothing, so a function whose role lacks a permission passes every sandbox
 test and fails on the first real run (it happened twice: the upload's HEAD of the snapshot,
 the listing of migration records). Here the sandbox records each call and presigned URL of
-each function while a backup tick, a quiesced backup that prunes an expired set, a migration
-that fails and rolls back, an alarm-started migration that succeeds and a fallback DNS poll
+each function while a backup tick, a quiesced backup that prunes an expired set, a quiesced
+backup stopped mid-snapshot (and recovered), a migration that fails and rolls back, an
+alarm-started migration that succeeds and a fallback DNS poll
 run (each invocation in a cold container, so every function makes its own first calls), and
 the identity policies synthesized for the same configuration are evaluated against them: a
 presigned URL against those of whoever signed it (the restore URL: the signer user).
@@ -35,7 +36,12 @@ from sandbox.environment import KUBECONFIG_SECRET_PREFIX, Sandbox, SandboxOption
 from sandbox.failure_drill import run_failure_drill
 from stacks import catalog
 from stacks.config import REPO_ROOT
-from tests.integration.backup_driver import bucket_keys, run_backup, wait_until
+from tests.integration.backup_driver import (
+    bucket_keys,
+    run_backup,
+    stop_during_snapshot,
+    wait_until,
+)
 from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT
 
 pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
@@ -88,6 +94,10 @@ def _plant_expired_backup(sandbox: Sandbox) -> str:
 def _run_every_path(sandbox: Sandbox) -> None:
     assert run_scheduled_backup(sandbox)["status"] == "SUCCEEDED"
     assert run_backup(sandbox, consistency="quiesced").status == "SUCCEEDED"
+    stop_during_snapshot(sandbox, consistency="quiesced")
+    sandbox.aws.wait_for_deliveries()
+    wait_until(lambda: any(i.function_name == "RecoverEndedBackup" and i.error_type is None
+                           for i in sandbox.aws.invocations), timeout=30)
     result = run_failure_drill(sandbox, "AwaitHostedClusterReady",
                                lambda: start_migration(sandbox))
     assert result["status"] == "FAILED" and result["served_by"] == "source"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,11 @@ def test_a_stop_during_a_failing_task_ends_aborted_and_says_so_on_the_bus(
                                                      cause="stopped by hand")
     release.set()
     ended = local_aws.wait_for_execution(run, 60)
-    local_aws.wait_for_deliveries()
+    deadline = time.monotonic() + 30  # the event follows the end, as on AWS: wait for it
+    while not any(e["detail"]["executionArn"] == run for e in heard):
+        assert time.monotonic() < deadline, "no status-change event for the stopped execution"
+        local_aws.wait_for_deliveries()
+        time.sleep(0.05)
 
     assert ended["status"] == "ABORTED"  # (moto's StopExecution drops the error and cause)
     [event] = [e for e in heard if e["detail"]["executionArn"] == run]

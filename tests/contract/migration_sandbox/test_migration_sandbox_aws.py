@@ -87,7 +87,8 @@ def test_rules_policies_and_environment_are_as_the_stack_defines_them(sandbox: S
                    "eventName": ["ChangeResourceRecordSets"]}}
     assert events.describe_rule(Name=DNS_FALLBACK_RULE)["ScheduleExpression"] == "rate(1 minute)"
     alarm = json.loads(events.describe_rule(Name=ALARM_RULE)["EventPattern"])
-    assert alarm["detail"] == {"state": {"value": ["ALARM"]}}
+    assert alarm["detail"] == {"state": {"value": ["ALARM"],
+                                         "actionsSuppressedBy": [{"exists": False}]}}
     for rule, function in ((ROUTE53_RULE, WATCH_DNS_FUNCTION),
                            (DNS_FALLBACK_RULE, WATCH_DNS_FUNCTION),
                            (ALARM_RULE, START_FROM_ALARM_FUNCTION)):
