@@ -222,6 +222,9 @@ class Sandbox:
         self._set_environment({
             **self.backup_env.environment,
             "HCP_DR_KUBECONFIG_SECRET_PREFIX": KUBECONFIG_SECRET_PREFIX,
+            # The grace RecoverEndedBackup gives task Lambdas still running after their
+            # execution stopped: here they end within milliseconds of it.
+            "HCP_DR_ENDED_BACKUP_GRACE_SECONDS": "1",
             # Handler output is captured per function (sandbox/aws/cloudwatch_logs.py).
             "POWERTOOLS_LOG_LEVEL": os.environ.get("HCP_DR_SANDBOX_LOG_LEVEL", "INFO"),
         })

@@ -294,7 +294,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "RecoverEndedBackup", "hcp_dr.handlers.recover_ended_backup.handler",
         "A Backup execution stopped or timed out: bring back the writers it quiesced, "
         "release its lock",
-        uses_kubernetes=True, grants=_KUBE | {LOCK_TABLE},
+        # A 75-s grace after the stop, then up to 12 minutes of retries in one invocation.
+        uses_kubernetes=True, timeout_seconds=900, grants=_KUBE | {LOCK_TABLE},
     ),
     LambdaFunctionSpec(
         "StartMigrationFromAlarm", "hcp_dr.handlers.start_migration_from_alarm.handler",

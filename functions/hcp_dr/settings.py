@@ -65,6 +65,12 @@ class Settings(BaseModel):
     migration_trigger_dedupe_seconds: int = Field(
         3600, alias="HCP_DR_MIGRATION_TRIGGER_DEDUPE_SECONDS", ge=60
     )
+    # RecoverEndedBackup acts this long after the execution stopped: a stop does not stop a
+    # task Lambda already running, and a QuiesceWriters still running (60-s timeout) would
+    # scale the writers to 0 again behind the recovery.
+    ended_backup_grace_seconds: int = Field(
+        75, alias="HCP_DR_ENDED_BACKUP_GRACE_SECONDS", ge=0, le=600
+    )
 
 
 @lru_cache(maxsize=1)

@@ -92,7 +92,8 @@ def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner
     if remaining:
         raise WritersStillRunning(
             f"{len(remaining)} pod(s) of the scaled-down deployments still run in "
-            f"{ref.hcp_namespace} on {ref.management_cluster}: {', '.join(remaining[:5])}")
+            f"{ref.hcp_namespace} on {ref.management_cluster}: {', '.join(remaining[:5])}; "
+            f"{STUCK_POD_HINT}")
     return record
 
 
@@ -114,9 +115,22 @@ def pods_still_running(api: ManagementClusterApi, namespace: str,
         selector = label_selector(((deployment or {}).get("spec") or {}).get("selector") or {})
         if not selector:  # gone, or selecting nothing: no pod of it to wait for
             continue
-        names += [pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace, selector)
+        names += [_described(pod) for pod in api.list_objects(PODS, namespace, selector)
                   if (pod.get("status") or {}).get("phase") not in _ENDED_PHASES]
     return sorted(set(names))
+
+
+def _described(pod: dict) -> str:
+    """`name`, with its node and whether it is terminating: a pod on a node that is gone
+    stays Terminating, and only a person can tell that it no longer runs."""
+    node = (pod.get("spec") or {}).get("nodeName")
+    terminating = pod["metadata"].get("deletionTimestamp")
+    return pod["metadata"]["name"] + (f" on {node}" if node else "") + (
+        " (terminating)" if terminating else "")
+
+
+STUCK_POD_HINT = ("a pod whose node is gone stays Terminating: once you know it no longer "
+                  "runs, force-delete it (oc delete pod --force --grace-period=0)")
 
 
 def resume_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner: str,

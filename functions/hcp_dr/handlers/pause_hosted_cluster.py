@@ -14,7 +14,8 @@ from hcp_dr.observability import logger
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     state = migration_state(event)
-    result = pause_hosted_cluster(source_api(state), state, datetime.now(UTC))
+    result = pause_hosted_cluster(source_api(state), state, datetime.now(UTC),
+                                  lambda: datetime.now(UTC))
     logger.info("hosted cluster paused", extra={"previous_replicas": result.replicas,
                                                 "nodepools": result.nodepools})
     return result.model_dump(mode="json")

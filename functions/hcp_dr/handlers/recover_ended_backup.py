@@ -14,7 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hcp_dr import dependencies
-from hcp_dr.domain.backup_recovery import EndedBackup, recover_ended_backup
+from hcp_dr.domain.backup_recovery import (
+    EndedBackup,
+    RecoveryPatience,
+    recover_ended_backup_patiently,
+)
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import BackupRequest
 from hcp_dr.observability import bind_execution, logger
@@ -27,6 +31,7 @@ class ExecutionStatusDetail(BaseModel):
     name: str = Field(min_length=1)
     status: Literal["ABORTED", "TIMED_OUT"]
     startDate: int  # noqa: N815 - epoch milliseconds
+    stopDate: int | None = None  # noqa: N815 - epoch milliseconds
     input: str | None = None
 
 
@@ -49,7 +54,10 @@ def handler(event: dict, context: LambdaContext) -> dict:
     bind_execution(detail.executionArn, request.ref.key)
     ended = EndedBackup(detail.executionArn, detail.name, detail.status,
                         datetime.fromtimestamp(detail.startDate / 1000, UTC), request)
-    result = recover_ended_backup(dependencies.management_clusters().api(
-        request.management_cluster), dependencies.lock_table(), ended)
+    stopped_at = (detail.stopDate or detail.startDate) / 1000
+    patience = RecoveryPatience(grace_seconds=dependencies.settings().ended_backup_grace_seconds)
+    result = recover_ended_backup_patiently(
+        lambda: dependencies.management_clusters().api(request.management_cluster),
+        dependencies.lock_table(), ended, stopped_at, patience)
     logger.warning("ended backup recovered", extra=result)
     return {"recovered": True, **result}

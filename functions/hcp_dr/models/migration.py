@@ -38,6 +38,9 @@ class PauseResult(BaseModel):
     paused_until_before: str | None
     nodepools: list[str]
     paused_at: datetime
+    # When no writer pod was left (after the pause's last pod check): nothing the source
+    # control plane wrote, a kubelet's Lease renewal included, is newer.
+    quiesced_at: datetime | None = None
 
 
 class RoutesRemoved(BaseModel):

@@ -57,3 +57,63 @@ def test_another_runs_record_and_lock_are_left_alone():
 
 def test_the_backup_id_is_the_one_its_stages_wrote_under():
     assert ENDED.backup_id.startswith("20260101T090003Z-")
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now, self.sleeps = now, []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _patience(clock: Clock):
+    from hcp_dr.domain.backup_recovery import RecoveryPatience
+
+    return RecoveryPatience(grace_seconds=75, budget_seconds=120, retry_seconds=30,
+                            wall_clock=clock.time, monotonic=clock.time, sleep=clock.sleep)
+
+
+def test_the_recovery_waits_out_the_grace_then_keeps_trying_through_a_silent_cluster():
+    """A QuiesceWriters still running after the stop could scale the writers down again
+    behind the recovery; a management cluster that hangs (why the backup was stopped) must
+    not exhaust Lambda's two retries."""
+    from hcp_dr.domain.backup_recovery import recover_ended_backup_patiently
+    from hcp_dr.errors import KubernetesApiUnavailable
+
+    kube, locks, clock = source_cluster(), FakeLocks(), Clock(1000.0)
+    pause_reconciliation(kube, REQUEST.ref, ENDED.backup_id)
+    attempts = []
+
+    def api():
+        attempts.append(clock.now)
+        if len(attempts) < 3:
+            raise KubernetesApiUnavailable("read timed out")
+        return kube
+
+    result = recover_ended_backup_patiently(api, locks, ENDED, stopped_at=990.0,
+                                            patience=_patience(clock))
+    assert clock.sleeps == [65.0, 30, 30]  # the rest of the grace, then two retries
+    assert attempts == [1065.0, 1095.0, 1125.0]
+    assert result["restored_replicas"]["kube-apiserver"] == 3
+
+
+def test_a_cluster_silent_past_the_budget_fails_the_invocation():
+    import pytest
+
+    from hcp_dr.domain.backup_recovery import recover_ended_backup_patiently
+    from hcp_dr.errors import KubernetesApiUnavailable
+
+    clock = Clock(1000.0)
+
+    def api():
+        raise KubernetesApiUnavailable("read timed out")
+
+    with pytest.raises(KubernetesApiUnavailable):
+        recover_ended_backup_patiently(api, FakeLocks(), ENDED, stopped_at=0.0,
+                                       patience=_patience(clock))
+    assert clock.sleeps == [0.0, 30, 30, 30, 30]  # grace long over; 120 s of retries

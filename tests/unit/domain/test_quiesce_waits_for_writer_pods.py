@@ -28,7 +28,8 @@ def _with_selectors_and_pods(phases: dict[str, str], terminating: set[str] = fro
         meta = {"name": pod, "labels": {"app": pod.rsplit("-", 1)[0]}}
         if pod in terminating:
             meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
-        kube.put(PODS, HCP_NS, {"metadata": meta, "status": {"phase": phase}})
+        kube.put(PODS, HCP_NS, {"metadata": meta, "spec": {"nodeName": "ip-10-0-1-7"},
+                                "status": {"phase": phase}})
     return kube
 
 
@@ -36,8 +37,11 @@ def test_a_terminating_apiserver_pod_keeps_the_pause_unfinished_until_it_is_gone
     kube = _with_selectors_and_pods({"kube-apiserver-a": "Running", "etcd-0": "Running"},
                                     terminating={"kube-apiserver-a"})
 
-    with pytest.raises(WritersStillRunning, match="kube-apiserver-a"):
+    with pytest.raises(WritersStillRunning) as refused:
         pause_reconciliation(kube, REF, OWNER)
+    # Where it is and what to do if its node is gone (it would stay Terminating forever).
+    assert "kube-apiserver-a on ip-10-0-1-7 (terminating)" in str(refused.value)
+    assert "force-delete" in str(refused.value)
     # Scaled and recorded already: the retry only waits, it does not record zeros.
     assert kube.get_object(DEPLOYMENTS, HCP_NS, "kube-apiserver")["spec"]["replicas"] == 0
     hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)

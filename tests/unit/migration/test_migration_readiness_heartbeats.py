@@ -79,3 +79,20 @@ def test_the_wait_goes_on_until_the_kubelets_reach_the_destination():
         guest.put(LEASES, NODE_LEASE_NAMESPACE, _lease(name, AFTER))
     result = await_hosted_cluster_ready(destination, lambda *a: guest, _paused_state(), AFTER)
     assert (result.ready_nodes, result.expected_nodes) == (2, 2)
+
+
+def test_a_renewal_a_terminating_apiserver_accepted_during_the_pause_does_not_count():
+    """The pause ends when no writer pod is left; until then a kube-apiserver in its graceful
+    shutdown could still take Lease renewals, which the snapshot then holds."""
+    quiesced_at = PAUSED_AT + timedelta(seconds=40)
+    destination, guest = _world(BEFORE)
+    for name in ("n0", "n1"):
+        guest.put(LEASES, NODE_LEASE_NAMESPACE, _lease(name, PAUSED_AT + timedelta(seconds=5)))
+    state = preflighted(pause=PauseResult(replicas={}, paused_until_before=None, nodepools=[],
+                                          paused_at=PAUSED_AT,
+                                          quiesced_at=quiesced_at).model_dump())
+    with pytest.raises(HostedClusterNotReady, match=r"0 of 2"):
+        await_hosted_cluster_ready(destination, lambda *a: guest, state, AFTER)
+    guest.put(LEASES, NODE_LEASE_NAMESPACE, _lease("n0", AFTER))
+    guest.put(LEASES, NODE_LEASE_NAMESPACE, _lease("n1", AFTER))
+    assert await_hosted_cluster_ready(destination, lambda *a: guest, state, AFTER).ready_nodes == 2

@@ -56,8 +56,10 @@ def test_pause_records_counts_before_scaling_and_resume_restores_them():
     kube = source_cluster()
     kube.put(NODE_POOLS, NS, {**nodepool("held"), "spec": {**nodepool()["spec"],
                                                             "pausedUntil": "2030-01-01T00:00:00Z"}})
-    result = pause_hosted_cluster(kube, preflighted(), NOW)
+    later = NOW.replace(minute=2)
+    result = pause_hosted_cluster(kube, preflighted(), NOW, lambda: later)
     assert result.replicas == QUIESCED and result.paused_at == NOW
+    assert result.quiesced_at == later  # read once the writers' pods were gone
     assert all(_replicas(kube)[d] == 0 for d in QUIESCED) and _replicas(kube)["cluster-api"] == 1
     hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
     assert hc["spec"]["pausedUntil"] == "true" and QUIESCE_ANNOTATION in hc["metadata"][

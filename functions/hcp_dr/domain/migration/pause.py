@@ -9,6 +9,7 @@ upstream script's bug). NodePools get their own annotation with their previous `
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -64,8 +65,10 @@ def _pause_nodepool(api: ManagementClusterApi, nodepool: dict, migration_id: str
     api.merge_patch_custom(NODE_POOLS, meta["namespace"], meta["name"], patch)
 
 
-def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState,
-                         now: datetime) -> PauseResult:
+def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState, now: datetime,
+                         clock: Callable[[], datetime] | None = None) -> PauseResult:
+    """`now` (the stage's start) dates the pause for the RTO; `clock`, read once the writers'
+    pods are gone, dates the quiesce that readiness compares kubelet heartbeats with."""
     ref = state.request.source_ref
     nodepools = nodepools_of(api, ref.namespace, ref.name)
     # Another run's leftover records refuse the pause before anything changes.
@@ -77,7 +80,7 @@ def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState,
     record = pause_reconciliation(api, ref, state.migration_id, MIGRATION_QUIESCED)
     return PauseResult(replicas=record.replicas, paused_until_before=record.paused_until_before,
                        nodepools=sorted(np["metadata"]["name"] for np in nodepools),
-                       paused_at=now)
+                       paused_at=now, quiesced_at=clock() if clock else now)
 
 
 def resume_source(api: ManagementClusterApi, state: MigrationState) -> dict:

@@ -89,7 +89,7 @@ def hosted_cluster_state(destination: ManagementClusterApi, connect: GuestConnec
         leases = guest.list_objects(LEASES, NODE_LEASE_NAMESPACE)  # [] where not served
     except KubernetesApiUnavailable:
         return True, 0, wanted
-    since = state.pause.paused_at if state.pause is not None else None
+    since = (state.pause.quiesced_at or state.pause.paused_at) if state.pause else None
     return True, ready_workers(nodes, leases, since), wanted
 
 

@@ -24,7 +24,7 @@ from hcp_dr.domain.migration.identity import (
     OPERATOR_REPLICAS_ANNOTATION,
 )
 from hcp_dr.domain.migration.preflight import nodepools_of
-from hcp_dr.domain.reconciliation import pods_still_running
+from hcp_dr.domain.reconciliation import STUCK_POD_HINT, pods_still_running
 from hcp_dr.errors import KubernetesRequestRejected, SourceTeardownPending
 from hcp_dr.models.kinds import (
     DEPLOYMENTS,
@@ -108,7 +108,7 @@ def teardown_source(api: ManagementClusterApi, state: MigrationState) -> dict:
     if stopping:
         raise SourceTeardownPending(
             f"{len(stopping)} pods of the source's operator or control plane still stopping: "
-            f"{', '.join(stopping[:10])}")
+            f"{', '.join(stopping[:10])}; {STUCK_POD_HINT}")
     deleted: dict[str, int] = {}
     nodepools = nodepools_of(api, ref.namespace, ref.name)
     for nodepool in nodepools:
