@@ -150,6 +150,19 @@ class Monitoring(Construct):
                              f"An execution of the {name} state machine {what}.",
                              metric.with_(statistic="Sum"))
 
+        # A migration stopped by hand (StopExecution) runs no compensation: the hosted cluster
+        # may stay paused on the source, its Routes deleted, with nobody told. (A stopped
+        # Backup is recovered by RecoverEndedBackup, whose errors page.)
+        migration = state_machines.get("Migration")
+        if migration is not None:
+            self._on_any(
+                "MigrationExecutionsAborted",
+                "A Migration execution was stopped: no compensation ran. Check where the hosted "
+                "cluster runs: on the source, an HC still paused (spec.pausedUntil, annotation "
+                "hcp-dr.openshift.io/quiesced) and its Routes under the migration's S3 prefix; "
+                "on the destination, objects labelled hcp-dr.openshift.io/migration-id.",
+                migration.metric_aborted(period=FAILURE_PERIOD).with_(statistic="Sum"))
+
         # A function a rule invokes (the alarm trigger, the DNS watcher) fails silently once
         # EventBridge's retries are spent: an alarm trigger that cannot start a migration must
         # page someone.

@@ -495,6 +495,10 @@ def test_failure_alarms_and_every_alarm_notifies_the_topic(synth: Synth) -> None
     assert failed[0]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     executions_failed = [a for a in every.values() if a.get("MetricName") == "ExecutionsFailed"]
     assert len(executions_failed) == len(catalog.STATE_MACHINES)
+    # A stopped migration runs no compensation: that pages too, with what to check.
+    [aborted] = [a for a in every.values() if a.get("MetricName") == "ExecutionsAborted"]
+    assert "no compensation ran" in aborted["AlarmDescription"]
+    assert aborted["Threshold"] == 1 and aborted["Statistic"] == "Sum"
 
 
 def _resource_text(statement: dict[str, Any]) -> str:
