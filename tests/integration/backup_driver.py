@@ -13,6 +13,15 @@ from sandbox.aws.executions import start_execution, wait_for_execution
 from sandbox.environment import Sandbox
 from stacks.catalog import function_spec
 
+WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
+
+
+def writer_replicas(sandbox: Sandbox) -> dict[str, int]:
+    """Desired replicas of the source HCP namespace's etcd writers."""
+    store = sandbox.management["source"].cluster.store
+    return {d: store.get(("apps", "v1", "deployments"), sandbox.plan.hcp_namespace,
+                         d)["spec"]["replicas"] for d in WRITERS}
+
 
 class BackupRun:
     """A finished Backup execution: status, error and parsed output."""

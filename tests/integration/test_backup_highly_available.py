@@ -8,18 +8,16 @@ from pathlib import Path
 
 from sandbox.environment import Sandbox, SandboxOptions
 from sandbox.restore_check import restore_and_compare
-from tests.integration.backup_driver import handler_wrapped, manifests, run_backup
+from tests.integration.backup_driver import (
+    WRITERS,
+    handler_wrapped,
+    manifests,
+    run_backup,
+    writer_replicas,
+)
 
 SANDBOX_OPTIONS = SandboxOptions(availability="HighlyAvailable")
 HC = ("hypershift.openshift.io", "v1beta1", "hostedclusters")
-DEPLOYMENTS = ("apps", "v1", "deployments")
-WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
-
-
-def _replicas(sandbox: Sandbox) -> dict[str, int]:
-    store = sandbox.management["source"].cluster.store
-    return {d: store.get(DEPLOYMENTS, sandbox.plan.hcp_namespace, d)["spec"]["replicas"]
-            for d in WRITERS}
 
 
 def test_ha_backup_snapshots_one_member_and_restores_identically(sandbox: Sandbox):
@@ -41,7 +39,7 @@ def test_ha_backup_snapshots_one_member_and_restores_identically(sandbox: Sandbo
 
 
 def test_quiesced_failure_restores_ha_replica_counts(sandbox: Sandbox):
-    before = _replicas(sandbox)
+    before = writer_replicas(sandbox)
     assert before == dict.fromkeys(WRITERS, 3)
     pod = sandbox.hosted.etcd.members[0].pod
     client_cert = pod.etc_etcd / "tls/client/etcd-client.crt"
@@ -50,7 +48,7 @@ def test_quiesced_failure_restores_ha_replica_counts(sandbox: Sandbox):
 
     def break_etcd_client_cert(real):
         def handler(event, context):
-            seen.update(_replicas(sandbox))
+            seen.update(writer_replicas(sandbox))
             for member in sandbox.hosted.etcd.members:
                 (member.pod.etc_etcd / "tls/client/etcd-client.crt").write_bytes(b"garbage")
             return real(event, context)
@@ -65,7 +63,7 @@ def test_quiesced_failure_restores_ha_replica_counts(sandbox: Sandbox):
             (member.pod.etc_etcd / "tls/client/etcd-client.crt").write_bytes(original)
     assert run.status == "FAILED" and run.error == "SnapshotFailed", (run.error, run.cause)
     assert seen == dict.fromkeys(WRITERS, 0), "writers were not scaled down for the snapshot"
-    assert _replicas(sandbox) == before, "writers not restored to their HA counts"
+    assert writer_replicas(sandbox) == before, "writers not restored to their HA counts"
     hc = sandbox.management["source"].cluster.store.get(HC, sandbox.plan.namespace,
                                                         sandbox.plan.name)
     assert "pausedUntil" not in hc["spec"]

@@ -5,16 +5,7 @@ their recorded counts and releases the lock, so the hosted cluster's API does no
 from __future__ import annotations
 
 from sandbox.environment import Sandbox
-from tests.integration.backup_driver import stop_during_snapshot, wait_until
-
-DEPLOYMENTS = ("apps", "v1", "deployments")
-WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
-
-
-def _replicas(sandbox: Sandbox) -> dict[str, int]:
-    store = sandbox.management["source"].cluster.store
-    return {w: store.get(DEPLOYMENTS, sandbox.plan.hcp_namespace, w)["spec"]["replicas"]
-            for w in WRITERS}
+from tests.integration.backup_driver import stop_during_snapshot, wait_until, writer_replicas
 
 
 def _lock_holders(sandbox: Sandbox) -> list[str]:
@@ -25,14 +16,15 @@ def _lock_holders(sandbox: Sandbox) -> list[str]:
 
 def test_a_stopped_quiesced_backup_gets_its_writers_back_and_its_lock_released(
         sandbox: Sandbox):
-    before = _replicas(sandbox)
+    before = writer_replicas(sandbox)
 
     def writers_down_lock_held(arn: str) -> None:
-        assert set(_replicas(sandbox).values()) == {0} and _lock_holders(sandbox) == [arn]
+        assert set(writer_replicas(sandbox).values()) == {0} and _lock_holders(sandbox) == [arn]
 
     stop_during_snapshot(sandbox, writers_down_lock_held, consistency="quiesced")
     sandbox.aws.wait_for_deliveries()
-    wait_until(lambda: _replicas(sandbox) == before and not _lock_holders(sandbox), timeout=30)
+    wait_until(lambda: writer_replicas(sandbox) == before and not _lock_holders(sandbox),
+               timeout=30)
 
     recoveries = [i for i in sandbox.aws.invocations if i.function_name == "RecoverEndedBackup"]
     assert len(recoveries) == 1 and recoveries[0].error_type is None

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 ETCD_WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 QUIESCE_ANNOTATION = "hcp-dr.openshift.io/quiesced"
-_ENDED_PHASES = frozenset({"Succeeded", "Failed"})
+ENDED_POD_PHASES = frozenset({"Succeeded", "Failed"})  # evicted or finished: nothing runs
 _SELECTOR_OPERATORS = {"In": "{key} in ({values})", "NotIn": "{key} notin ({values})",
                        "Exists": "{key}", "DoesNotExist": "!{key}"}
 
@@ -116,7 +116,7 @@ def pods_still_running(api: ManagementClusterApi, namespace: str,
         if not selector:  # gone, or selecting nothing: no pod of it to wait for
             continue
         names += [_described(pod) for pod in api.list_objects(PODS, namespace, selector)
-                  if (pod.get("status") or {}).get("phase") not in _ENDED_PHASES]
+                  if (pod.get("status") or {}).get("phase") not in ENDED_POD_PHASES]
     return sorted(set(names))
 
 

@@ -12,6 +12,7 @@ from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.backup_pruning import prune_backups
 from hcp_dr.domain.retention import RetentionPolicy
 from hcp_dr.errors import RecordUnreadable
+from tests.unit.migration.world import manifest_document
 
 NS, NAME = "clusters", "cesar"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -54,16 +55,8 @@ def _set(bucket: PrefixBucket, age: timedelta, manifest: str | None) -> str:
 
 
 def _manifest(backup_id: str, **changes: Any) -> str:
-    location = BackupLocation(NS, NAME, backup_id)
-    return json.dumps({
-        "schema_version": 1, "tool_version": "t", "backup_id": backup_id,
-        "hosted_cluster": {"namespace": NS, "name": NAME}, "management_cluster": "mc",
-        "consistency": "online", "ocp_minor": 13, "started_at": "2026-01-01T12:00:00Z",
-        "finished_at": "2026-01-01T12:05:00Z",
-        "etcd": {"key": location.snapshot_key, "size_bytes": 1, "sha256": "a" * 64,
-                 "revision": 7, "total_keys": 9, "member": "etcd-0", "trailer_verified": True},
-        "encryption": {"type": "aescbc", "key": location.encryption_key},
-        "objects": [], **changes})
+    return json.dumps(manifest_document(BackupLocation(NS, NAME, backup_id),
+                                        consistency="online", **changes))
 
 
 def test_a_newer_versions_manifest_is_kept_and_reported_not_collected_as_abandoned():

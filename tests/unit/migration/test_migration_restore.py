@@ -34,6 +34,7 @@ from tests.unit.migration.world import (
     NS,
     destination_cluster,
     hosted_cluster,
+    manifest_document,
     nodepool,
     preflighted,
 )
@@ -64,15 +65,7 @@ def _backup_set() -> FakeBucket:
                         "name": body["metadata"]["name"], "sha256": "0" * 64})
     key_secret = {"metadata": {"name": "shared-aes-key", "namespace": NS}, "data": {"key": "k"}}
     bucket.put_json(LOCATION.encryption_key, key_secret)
-    bucket.put_json(LOCATION.manifest_key, {
-        "schema_version": 1, "tool_version": "t", "backup_id": MIGRATION_ID,
-        "hosted_cluster": {"namespace": NS, "name": NAME}, "management_cluster": "source",
-        "consistency": "quiesced", "ocp_minor": 13, "started_at": "2026-01-01T12:00:00Z",
-        "finished_at": "2026-01-01T12:05:00Z",
-        "etcd": {"key": LOCATION.snapshot_key, "size_bytes": 1024, "sha256": "a" * 64,
-                 "revision": 7, "total_keys": 9, "member": "etcd-0", "trailer_verified": True},
-        "encryption": {"type": "aescbc", "key": LOCATION.encryption_key},
-        "objects": entries})
+    bucket.put_json(LOCATION.manifest_key, manifest_document(LOCATION, objects=entries))
     return bucket
 
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState
 from hcp_dr.models.kinds import (
     AWS_CLUSTERS,
@@ -36,6 +37,19 @@ EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:Migration:m-1"
 STARTED = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 SERVICES = {"APIServer": "api", "OAuthServer": "oauth", "Konnectivity": "konnectivity",
             "Ignition": "ignition"}
+
+
+def manifest_document(location: BackupLocation, **changes: object) -> dict:
+    """A valid schema-1 manifest of the backup set at `location` (fields overridable)."""
+    return {
+        "schema_version": 1, "tool_version": "t", "backup_id": location.backup_id,
+        "hosted_cluster": {"namespace": location.namespace, "name": location.name},
+        "management_cluster": "source", "consistency": "quiesced", "ocp_minor": 13,
+        "started_at": "2026-01-01T12:00:00Z", "finished_at": "2026-01-01T12:05:00Z",
+        "etcd": {"key": location.snapshot_key, "size_bytes": 1024, "sha256": "a" * 64,
+                 "revision": 7, "total_keys": 9, "member": "etcd-0", "trailer_verified": True},
+        "encryption": {"type": "aescbc", "key": location.encryption_key},
+        "objects": [], **changes}
 
 
 def hostname(prefix: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hcp_dr.domain.reconciliation import ENDED_POD_PHASES
 from hcp_dr.models.kinds import DEPLOYMENTS, PODS, STATEFULSETS, ApiResource
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ def delete_unblocked(api: ManagementClusterApi, kind: ApiResource, namespace: st
 
 
 _WORKLOAD_OWNERS = frozenset({"ReplicaSet", "StatefulSet"})
-_ENDED = frozenset({"Succeeded", "Failed"})  # evicted or finished: no container runs
 
 
 def scale_workloads_to_zero(api: ManagementClusterApi, namespace: str) -> int:
@@ -48,6 +48,6 @@ def workload_pods(api: ManagementClusterApi, namespace: str) -> list[str]:
     gone (a grace period of up to 30 s after scaling to 0), CAPA or the control-plane operator
     may still act on a deletion and terminate instances the other management cluster uses."""
     return sorted(pod["metadata"]["name"] for pod in api.list_objects(PODS, namespace)
-                  if (pod.get("status") or {}).get("phase") not in _ENDED
+                  if (pod.get("status") or {}).get("phase") not in ENDED_POD_PHASES
                   and any(owner.get("controller") and owner.get("kind") in _WORKLOAD_OWNERS
                           for owner in pod["metadata"].get("ownerReferences") or []))
