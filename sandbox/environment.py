@@ -32,6 +32,7 @@ from sandbox.aws.provisioning import (
 from sandbox.aws.server import LocalAws
 from sandbox.aws.statemachines import deploy_state_machines
 from sandbox.controllers.base import Controller
+from sandbox.controllers.deployment_pods import DeploymentPodsController
 from sandbox.controllers.etcd_kubelet import EtcdClusters, EtcdKubelet, FinalState
 from sandbox.controllers.external_dns import ExternalDnsController
 from sandbox.controllers.guest_cluster import (
@@ -107,6 +108,9 @@ class SandboxOptions:
     # by default (context restoreUrlSigner), or "function", the function's own credentials
     # (restoreUrlSigner=false without restoreUrlSignerSecret).
     restore_url_signer: Literal["dedicated", "function"] = "dedicated"
+    # How long a deleted Deployment pod stays Terminating (its containers' graceful shutdown;
+    # a real kube-apiserver serves for tens of seconds more): what quiesce and teardown wait for.
+    pod_shutdown_seconds: float = 0.3
 
 
 @dataclass
@@ -292,6 +296,8 @@ class Sandbox:
             runtime.operator = HyperShiftOperator(cluster.store, name, self._guest_kubeconfig)
             runtime.controllers = [
                 WorkloadStatusController(cluster.store).start(),
+                DeploymentPodsController(cluster.store, f"{name}-worker-0",
+                                         self.options.pod_shutdown_seconds).start(),
                 runtime.external_dns.start(),
                 runtime.kubelet.start(),
                 runtime.operator.start(),

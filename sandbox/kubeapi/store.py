@@ -501,6 +501,12 @@ class ObjectStore:
         name = current["metadata"]["name"]
         if dry_run:
             return DeleteResult(self._view(rt, current), False)
+        if current["metadata"].get("deletionTimestamp") and (
+                current.get("spec") or {}).get("finalizers"):
+            # As the real registry answers a DELETE of a namespace still being emptied.
+            raise Conflict.of(rt, name, "The system is ensuring all content is removed from "
+                              "this namespace.  Upon completion, this namespace will "
+                              "automatically be purged by the system.")
         if not current["metadata"].get("deletionTimestamp"):
             marked = copy.deepcopy(current)
             marked["metadata"]["deletionTimestamp"] = now_rfc3339()

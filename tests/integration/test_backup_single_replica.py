@@ -10,6 +10,7 @@ import pytest
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.backup_catalog import restorable_backups
+from sandbox.aws.executions import execution_timeline
 from sandbox.environment import Sandbox
 from tests.integration.backup_driver import (
     bucket_keys,
@@ -17,10 +18,13 @@ from tests.integration.backup_driver import (
     manifests,
     run_backup,
     start_backup,
+    wait_until,
 )
 
 HC = ("hypershift.openshift.io", "v1beta1", "hostedclusters")
 DEPLOYMENTS = ("apps", "v1", "deployments")
+PODS = ("", "v1", "pods")
+WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
 
 
 def _bucket(sandbox: Sandbox) -> BackupBucket:
@@ -155,19 +159,25 @@ def test_cleanup_that_fails_is_reported_and_a_lock_left_behind_is_taken_over(san
     assert second.output["snapshot"]["stale_removed"]  # the first one's file, gone now
 
 
+def _writer_pods(store, namespace: str) -> list[str]:
+    return [pod["metadata"]["name"] for pod in store.list(PODS, namespace)
+            if pod["metadata"]["labels"].get("app") in WRITERS]
+
+
 def test_quiesced_backup_pauses_scales_down_and_restores(sandbox: Sandbox):
     store = sandbox.management["source"].cluster.store
     ns = sandbox.plan.hcp_namespace
     seen_zero = threading.Event()
+    pods_at_snapshot: list[list[str]] = []
+    assert len(_writer_pods(store, ns)) == 3  # one pod per writer deployment (SingleReplica)
 
     def watch_snapshot(real):
         def handler(event, context):
-            writers = [store.get(DEPLOYMENTS, ns, d)["spec"]["replicas"]
-                       for d in ("kube-apiserver", "openshift-apiserver",
-                                 "openshift-oauth-apiserver")]
+            writers = [store.get(DEPLOYMENTS, ns, d)["spec"]["replicas"] for d in WRITERS]
             hc = store.get(HC, sandbox.plan.namespace, sandbox.plan.name)
             if writers == [0, 0, 0] and hc["spec"].get("pausedUntil") == "true":
                 seen_zero.set()
+            pods_at_snapshot.append(_writer_pods(store, ns))
             return real(event, context)
         return handler
 
@@ -175,7 +185,14 @@ def test_quiesced_backup_pauses_scales_down_and_restores(sandbox: Sandbox):
         run = run_backup(sandbox, consistency="quiesced")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     assert seen_zero.is_set(), "writers were not at 0 / HC not paused during the snapshot"
+    # The deployments said 0 at once, but their pods took pod_shutdown_seconds to stop: the
+    # snapshot waited for them (QuiesceWriters retried on WritersStillRunning).
+    assert pods_at_snapshot == [[]], f"writer pods still there at the snapshot: {pods_at_snapshot}"
+    quiesce = [stage for stage in execution_timeline(sandbox.aws.client("stepfunctions"), run.arn)
+               if stage.name == "QuiesceWriters"]
+    assert [(q.attempts > 1, q.error) for q in quiesce] == [(True, "WritersStillRunning")]
     assert store.get(DEPLOYMENTS, ns, "kube-apiserver")["spec"]["replicas"] == 1
+    wait_until(lambda: len(_writer_pods(store, ns)) == 3)
     hc = store.get(HC, sandbox.plan.namespace, sandbox.plan.name)
     assert "pausedUntil" not in hc["spec"]
     assert "hcp-dr.openshift.io/quiesced" not in (hc["metadata"].get("annotations") or {})

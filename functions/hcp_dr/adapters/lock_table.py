@@ -7,6 +7,8 @@ stage), and an expired lock (a crashed execution) can be taken over.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -16,6 +18,19 @@ from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
 _SORT_KEY = "lock"
 _THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
                         "InternalServerError", "RequestLimitExceeded"})
+
+
+@contextmanager
+def _throttling_is_transient() -> Iterator[None]:
+    """DynamoDB throttling or an internal error once botocore's own retries are spent: the
+    stage's Retry (AwsServiceUnavailable) tries again; any other ClientError passes through."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code in _THROTTLED:
+            raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
+        raise
 
 
 class LockTable:
@@ -52,23 +67,21 @@ class LockTable:
              condition: str, values: dict[str, Any]) -> bool:
         """Write the lock item under `condition`; False when the condition does not hold."""
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item={
-                    "pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY},
-                    "owner": {"S": owner}, "purpose": {"S": purpose},
-                    "acquired_at": {"N": str(now)}, "expires_at": {"N": str(now + ttl_seconds)},
-                },
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues=values,
-            )
+            with _throttling_is_transient():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item={
+                        "pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY},
+                        "owner": {"S": owner}, "purpose": {"S": purpose},
+                        "acquired_at": {"N": str(now)}, "expires_at": {"N": str(now + ttl_seconds)},
+                    },
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues=values,
+                )
         except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code == "ConditionalCheckFailedException":
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
-            if code in _THROTTLED:
-                raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
             raise
         return True
 
@@ -77,7 +90,7 @@ class LockTable:
         holding execution's ARN. One Scan: the table holds a few items per running
         execution, not per hosted cluster."""
         found: dict[str, str] = {}
-        try:
+        with _throttling_is_transient():
             for page in self._client.get_paginator("scan").paginate(
                 TableName=self._table,
                 FilterExpression="begins_with(pk, :lock) AND #p = :purpose AND expires_at > :now",
@@ -89,19 +102,16 @@ class LockTable:
                 for item in page.get("Items", []):
                     found[item["pk"]["S"].removeprefix("lock#")] = \
                         item.get("owner", {}).get("S", "unknown")
-        except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code in _THROTTLED:
-                raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
-            raise
         return found
 
     def _holder(self, lock_id: str) -> tuple[str, str] | None:
         """(purpose, owner ARN) of whoever holds the lock now; None when nobody does."""
-        item = self._client.get_item(
-            TableName=self._table, Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
-            ConsistentRead=True,
-        ).get("Item")
+        with _throttling_is_transient():
+            item = self._client.get_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
+                ConsistentRead=True,
+            ).get("Item")
         if item is None:
             return None
         return (item.get("purpose", {}).get("S", "unknown"),
@@ -110,13 +120,14 @@ class LockTable:
     def release(self, lock_id: str, owner: str) -> bool:
         """Release if we hold it (or nobody does); False, not an error, if someone else does."""
         try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
-                ConditionExpression="attribute_not_exists(pk) OR #o = :me",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":me": {"S": owner}},
-            )
+            with _throttling_is_transient():
+                self._client.delete_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
+                    ConditionExpression="attribute_not_exists(pk) OR #o = :me",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={":me": {"S": owner}},
+                )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False

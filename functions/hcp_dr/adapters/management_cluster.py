@@ -1,12 +1,14 @@
 """The Kubernetes API of a management cluster, as the DR domain needs it.
 
 Wraps the official `kubernetes` client: every object comes back as a plain dict, every failure
-as a domain error (transient vs. permanent by HTTP status, not by text). Callers never see an
-`ApiException`, whose body may echo request content.
+as a domain error (transient vs. permanent by HTTP status; for exec, the handshake's status the
+client only reports in text). Callers never see an `ApiException`, whose body may echo request
+content.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from hcp_dr.errors import (
 from hcp_dr.models.kinds import ApiResource
 
 _TRANSIENT_STATUSES = {408, 429, 500, 502, 503, 504}
+_HANDSHAKE_STATUS = re.compile(r"Handshake status (\d{3})\b")
 # (connect, read): a hung request surfaces as KubernetesApiUnavailable (which the stage's
 # Retry handles) well inside a 60-s function, instead of running into its timeout.
 REQUEST_TIMEOUT = (5.0, 20.0)
@@ -79,9 +82,24 @@ class ObjectNotFound(Exception):
     """Internal signal for a 404; the domain turns it into its own error or a None."""
 
 
+def _exec_status(exc: ApiException) -> int | None:
+    """The HTTP status of a failed exec WebSocket handshake, None if it never got one.
+
+    The client reports every exec failure as status 0, the cause only in `reason` text: a
+    refused handshake reads "Handshake status 503 ...", a connection that failed has no status.
+    """
+    found = _HANDSHAKE_STATUS.match(str(exc.reason or ""))
+    return int(found.group(1)) if found else None
+
+
 def _rejection(exc: ApiException, what: str) -> Exception:
     # Only the status code and its standard phrase: `exc.reason` and `exc.body` can carry the
     # response (e.g. a Secret's data), which must never reach an error message or a log.
+    if exc.status == 0:
+        handshake = _exec_status(exc)
+        if handshake is None:
+            return KubernetesApiUnavailable(f"{what}: connection failed")
+        exc = ApiException(status=handshake)
     try:
         phrase = HTTPStatus(exc.status).phrase
     except ValueError:
@@ -119,6 +137,16 @@ def _api_call(what: str) -> Iterator[None]:
         raise _rejection(exc, what) from None
     except _NETWORK_ERRORS as exc:
         raise KubernetesApiUnavailable(f"{what}: {type(exc).__name__}") from None
+
+
+@contextmanager
+def _exec_pod_found(what: str) -> Iterator[None]:
+    """An exec refused with 404: the pod is not there now. A StatefulSet's pod being recreated
+    comes back under its name, so this is worth the stage's retries, not a final refusal."""
+    try:
+        yield
+    except ObjectNotFound:
+        raise KubernetesApiUnavailable(f"{what}: HTTP 404 Not Found (pod restarting?)") from None
 
 
 class ManagementClusterApi:
@@ -278,14 +306,34 @@ class ManagementClusterApi:
             return None
 
     def delete_object(self, kind: ApiResource, namespace: str | None, name: str) -> bool:
-        """Ask for deletion; False when it was already gone. Finalizers may keep it a while."""
+        """Ask for deletion; False when it was already gone. Finalizers may keep it a while.
+
+        A second DELETE of a namespace that is still terminating is answered 409 Conflict
+        ("the system is ensuring all content is removed"): the deletion asked for is under
+        way, which is what a rerun of the step needs to know, not a refusal.
+        """
+        what = f"delete {kind.plural} {namespace or ''}/{name}"
         try:
-            with _api_call(f"delete {kind.plural} {namespace or ''}/{name}"):
-                self._rest("DELETE", self._path(kind, namespace, name),
-                           body={"kind": "DeleteOptions", "apiVersion": "v1",
-                                 "propagationPolicy": "Background"})
+            with _api_call(what):
+                try:
+                    self._rest("DELETE", self._path(kind, namespace, name),
+                               body={"kind": "DeleteOptions", "apiVersion": "v1",
+                                     "propagationPolicy": "Background"})
+                except ApiException as exc:
+                    if exc.status != 409:
+                        raise
+                    return self._deletion_under_way(kind, namespace, name, what)
         except ObjectNotFound:
             return False
+        return True
+
+    def _deletion_under_way(self, kind: ApiResource, namespace: str | None, name: str,
+                            what: str) -> bool:
+        current = self.get_object(kind, namespace, name)
+        if current is None:
+            return False
+        if not current["metadata"].get("deletionTimestamp"):
+            raise KubernetesRequestRejected(f"{what}: HTTP 409 Conflict")
         return True
 
     def namespaced_kinds(self) -> list[ApiResource]:
@@ -325,7 +373,7 @@ class ManagementClusterApi:
         # `stream()` temporarily rewires the ApiClient it is given for WebSocket use, so exec
         # gets a client of its own: other calls on the shared one stay plain HTTPS.
         exec_client = k8s.ApiClient(self._api.configuration)
-        with _api_call(what), exec_client:
+        with _exec_pod_found(what), _api_call(what), exec_client:
             session = stream(
                 k8s.CoreV1Api(exec_client).connect_get_namespaced_pod_exec, pod, namespace,
                 container=container, command=command, stdin=stdin_line is not None,

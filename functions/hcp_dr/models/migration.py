@@ -75,6 +75,15 @@ class OperatorRestored(BaseModel):
     replicas: int | None
 
 
+class OvnRestarted(BaseModel):
+    """RestartOvn's result: absent when it failed (its error is in `ovn_error`)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    deleted_pods: int
+    kept_pods: int
+
+
 class MigrationState(BaseModel):
     """The execution state after validation; later stages' results are filled in order."""
 
@@ -89,6 +98,7 @@ class MigrationState(BaseModel):
     restore: RestoreResult | None = None
     ready: ReadyResult | None = None
     operator: OperatorRestored | None = None
+    ovn: OvnRestarted | None = None
     error: StageFailure | None = None
 
     @property

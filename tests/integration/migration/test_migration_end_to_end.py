@@ -49,7 +49,7 @@ def test_the_execution_succeeds_with_a_passing_report(sandbox: Sandbox, migrated
     assert output["status"] == "SUCCEEDED" and report["passed"] is True
     assert all(report["checks"][k] for k in (
         "hc_available", "all_nodes_ready", "dns_points_to_destination", "source_clean",
-        "source_operator_restored"))
+        "source_operator_restored", "ovn_restarted"))
     assert report["checks"]["nodes_ready"] == sandbox.plan.nodepool_replicas
     assert report["rto_seconds"] > 0
     assert [s for s in MAIN_STAGES if s not in [st["name"] for st in report["stages"]]] == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from hcp_dr.adapters.lock_table import LockTable
-from hcp_dr.errors import ClusterLocked
+from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
 
 LOCK = "hosted-cluster/clusters/cesar"
 
@@ -71,3 +72,25 @@ def test_a_holder_that_lets_go_while_we_look_costs_one_more_try(locks):
     with pytest.raises(ClusterLocked) as refused:
         locks.acquire(LOCK, "migration-2", 102, 60, "migration")
     assert refused.value.holder == "migration-1"
+
+
+class _Throttled:
+    """A DynamoDB client whose every call is throttled after botocore's own retries."""
+
+    def __getattr__(self, operation):
+        def call(**_kwargs):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}},
+                              operation)
+        return call
+
+
+@pytest.mark.parametrize("call", [
+    lambda table: table.release(LOCK, "me"),
+    lambda table: table.acquire(LOCK, "me", 100, 60, "backup"),
+    lambda table: table._holder(LOCK),
+])
+def test_throttling_is_a_retryable_error_for_every_lock_call(call):
+    """Released or not, a throttled call must reach the state machine as the error its
+    Retry names, not as a raw ClientError no Retry matches."""
+    with pytest.raises(AwsServiceUnavailable, match="ThrottlingException"):
+        call(LockTable(_Throttled(), "locks"))

@@ -100,12 +100,21 @@ def test_only_validation_fails_without_a_catch():
     assert uncaught == {"ValidateRequest"}
 
 
+def _rollback_route(stage: str) -> str:
+    """Where a stage's failure goes: its last Catch; for the approval, its rejection."""
+    catches = STATES[stage]["Catch"]
+    if stage == "RequestApproval":
+        (rejected,) = [c for c in catches if c["ErrorEquals"] == ["ApprovalRejected"]]
+        return rejected["Next"]
+    return catches[-1]["Next"]
+
+
 @pytest.mark.parametrize("stage", [
     "PauseHostedCluster", "SnapshotEtcd", "UploadSnapshot", "VerifySnapshot",
     "BackupClusterObjects", "WriteBackupManifest", "DeleteSourceRoutes", "AwaitDnsCleanup",
     "RestoreOnDestination", "AwaitHostedClusterReady", "RequestApproval"])
 def test_failures_before_the_teardown_resume_the_source(stage: str):
-    after = _walk(STATES[stage]["Catch"][-1]["Next"], stop=set())
+    after = _walk(_rollback_route(stage), stop=set())
     assert {"ResumeSource", "RecreateSourceRoutes", "ReleaseLocksAfterFailure",
             "RecordFailure", "MigrationFailed"} <= after
     assert "TeardownSource" not in after
@@ -114,7 +123,7 @@ def test_failures_before_the_teardown_resume_the_source(stage: str):
 @pytest.mark.parametrize("stage", ["RestoreOnDestination", "AwaitHostedClusterReady",
                                    "RequestApproval"])
 def test_failures_after_the_restore_clean_the_destination(stage: str):
-    assert "CompensateDestination" in _walk(STATES[stage]["Catch"][-1]["Next"], stop=set())
+    assert "CompensateDestination" in _walk(_rollback_route(stage), stop=set())
 
 
 def test_a_destination_that_may_still_run_the_cluster_holds_the_source_paused():
@@ -248,4 +257,18 @@ def test_an_unanswered_approval_leaves_the_live_destination_alone():
     assert not after & {"CompensateDestination", "ResumeSource", "RecreateSourceRoutes",
                         "TeardownSource"}
     assert STATES["LeaveOnDestination"]["ResultPath"] == "$.left_on_destination"
-    assert other["ErrorEquals"] == ["States.ALL"] and other["Next"] == "CompensateDestination"
+    assert other["ErrorEquals"] == ["States.ALL"] and other["Next"] == "LeaveOnDestination"
+
+
+def test_only_a_rejection_rolls_back_an_approval_and_sns_failures_are_retried_first():
+    """A cluster live on the destination is rolled back only when someone says so: a publish
+    that keeps failing (throttled, KMS) leaves it there, like an unanswered request."""
+    state = STATES["RequestApproval"]
+    routes = {tuple(rule["ErrorEquals"]): rule["Next"] for rule in state["Catch"]}
+    assert routes == {("States.Timeout",): "LeaveOnDestination",
+                      ("ApprovalRejected",): "CompensateDestination",
+                      ("States.ALL",): "LeaveOnDestination"}
+    rejected, failed = state["Retry"]
+    # Retriers are matched in order: a rejection meets MaxAttempts 0 and is never re-asked.
+    assert rejected == {"ErrorEquals": ["ApprovalRejected"], "MaxAttempts": 0}
+    assert failed["ErrorEquals"] == ["States.TaskFailed"] and failed["MaxAttempts"] >= 2

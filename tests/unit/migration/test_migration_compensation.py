@@ -304,3 +304,21 @@ def test_nothing_is_deleted_while_the_stopped_controllers_pods_still_exist():
     kube.put(PODS, HCP_NS, {**evicted, "status": {"phase": "Failed", "reason": "Evicted"}})
     result = compensate_destination(lambda: kube, FakeBucket(), preflighted())
     assert result["deleted"]["hostedclusters"] == 1
+
+
+def test_pods_that_cannot_be_listed_after_the_freeze_are_no_proof_they_stopped():
+    """Frozen, but the listing of its pods failed: a pod on a NotReady node may still serve,
+    so the source is held, not resumed beside it."""
+    kube = _world()
+    _running_control_plane(kube)
+    real_list = kube.list_objects
+
+    def pods_unlisted(kind, *args, **kwargs):
+        if kind == PODS:
+            raise KubernetesApiUnavailable("list pods: HTTP 503 Service Unavailable")
+        return real_list(kind, *args, **kwargs)
+
+    kube.list_objects = pods_unlisted  # type: ignore[method-assign]
+    with pytest.raises(DestinationMayStillRun, match="KubernetesApiUnavailable"):
+        compensate_destination(lambda: kube, _requested(FakeBucket()), preflighted())
+    assert [w for w in kube.writes if w[0] == "delete"] == []

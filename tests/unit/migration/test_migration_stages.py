@@ -19,6 +19,7 @@ from hcp_dr.domain.migration.start import (
 from hcp_dr.errors import (
     BackupInProgress,
     ClusterLocked,
+    GuestApiUnavailable,
     HostedClusterNotReady,
     UnknownManagementCluster,
 )
@@ -246,3 +247,12 @@ def test_dns_moved_needs_every_hostname_away_from_the_source():
     assert not dns_moved({"a": ["router.dest"]}, before, ["a", "b"])
     assert not dns_moved({"a": ["router.dest"], "b": ["router.source"]}, before, ["a", "b"])
     assert dns_moved({"a": ["x"]}, {}, ["a"])
+
+
+def test_ovn_restart_meets_an_unanswering_guest_api_with_its_own_retryable_error():
+    destination, guest, connect, _ = _guest_world(2)
+    guest.unavailable = True
+    state = preflighted(ready={"ready_nodes": 2, "expected_nodes": 2,
+                               "ready_at": STARTED.isoformat()})
+    with pytest.raises(GuestApiUnavailable, match=f"hosted cluster {NS}/{NAME}"):
+        restart_ovn(destination, connect, state)

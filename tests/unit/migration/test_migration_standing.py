@@ -159,8 +159,20 @@ def test_a_cleanup_that_never_saw_the_pods_go_says_to_wait_for_them():
     assert f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}" in action
 
 
+def test_an_approval_request_that_could_not_be_sent_is_the_same_decision():
+    standing = migration_standing(
+        REQUEST, MIGRATION_ID, StageFailure(Error="SNS.KMSThrottlingException", Cause="x"),
+        CompensationTrail.model_validate({"left_on_destination": True}))
+    assert standing.runs_on == "destination"
+    (action,) = standing.manual_actions
+    assert "the approval request could not be sent (SNS.KMSThrottlingException)" in action
+    assert "nobody approved" not in action and "NOT torn down" in action
+
+
 def test_an_unanswered_approval_is_a_decision_with_both_ways_spelled_out():
-    standing = _standing(left_on_destination=True)
+    standing = migration_standing(
+        REQUEST, MIGRATION_ID, StageFailure(Error="States.Timeout", Cause=""),
+        CompensationTrail.model_validate({"left_on_destination": True}))
     assert standing.runs_on == "destination"
     (action,) = standing.manual_actions
     assert "nobody approved the teardown of the source within 24 h" in action

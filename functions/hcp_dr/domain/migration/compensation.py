@@ -152,17 +152,17 @@ def compensate_destination(connect: Callable[[], ManagementClusterApi], bucket: 
     run there: DestinationMayStillRun, and the state machine holds the source paused rather
     than resume a second control plane for the same cluster; so it does when the pods of the
     stopped control plane are still there once the retries of DestinationStillStopping end."""
-    try:  # reaching the destination (its kubeconfig, its API) is part of stopping it
-        api = connect()
+    hcp_namespace = state.request.destination_ref.hcp_namespace
+    try:  # reaching the destination (its kubeconfig, its API) and seeing its pods gone is
+        api = connect()  # part of stopping it
         ours_running, frozen = freeze_restored_cluster(api, state)
+        stopping = workload_pods(api, hcp_namespace) if ours_running else []
     except Exception as exc:
         if _hosted_cluster_may_exist(bucket, state):
             raise DestinationMayStillRun(
                 f"could not stop the hosted cluster restored on {state.request.destination} "
                 f"({type(exc).__name__}) after it had been created there") from exc
         raise
-    hcp_namespace = state.request.destination_ref.hcp_namespace
-    stopping = workload_pods(api, hcp_namespace) if ours_running else []
     if stopping:
         raise DestinationStillStopping(
             f"{len(stopping)} pods of the control plane restored on "

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secret
+from hcp_dr.domain.migration.guest import (
+    GuestConnector,
+    admin_kubeconfig_secret,
+    guest_api_calls,
+)
 from hcp_dr.domain.migration.identity import MIGRATION_LABEL
 from hcp_dr.domain.migration.preflight import source_hosted_cluster
 from hcp_dr.errors import ObjectAlreadyExists
@@ -28,6 +32,11 @@ def mark_source_cluster(source: ManagementClusterApi, connect: GuestConnector,
     ref = state.request.source_ref
     hc = source_hosted_cluster(source, state)
     guest = connect(source, ref.namespace, admin_kubeconfig_secret(hc, ref.name))
+    with guest_api_calls(ref.key):
+        return _mark(guest, state)
+
+
+def _mark(guest: ManagementClusterApi, state: MigrationState) -> dict:
     wanted = {"from": state.request.source}
     current = guest.get_object(CONFIG_MAPS, MARKER_NAMESPACE, MARKER_NAME)
     if current is None:

@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hcp_dr.domain.migration.guest import GuestConnector, admin_kubeconfig_secret
+from hcp_dr.domain.migration.guest import (
+    GuestConnector,
+    admin_kubeconfig_secret,
+    guest_api_calls,
+)
 from hcp_dr.errors import MigrationStateIncomplete
 from hcp_dr.models.kinds import HOSTED_CLUSTERS, PODS
 from hcp_dr.models.migration import MigrationState
@@ -35,8 +39,9 @@ def restart_ovn(destination: ManagementClusterApi, connect: GuestConnector,
     ref = state.request.destination_ref
     hc = destination.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
     guest = connect(destination, ref.namespace, admin_kubeconfig_secret(hc, ref.name))
-    pods = guest.list_objects(PODS, OVN_NAMESPACE)
-    stale = [p for p in pods if _created_before(p, state.ready.ready_at)]
-    for pod in stale:
-        guest.delete_object(PODS, OVN_NAMESPACE, pod["metadata"]["name"])
+    with guest_api_calls(ref.key):
+        pods = guest.list_objects(PODS, OVN_NAMESPACE)
+        stale = [p for p in pods if _created_before(p, state.ready.ready_at)]
+        for pod in stale:
+            guest.delete_object(PODS, OVN_NAMESPACE, pod["metadata"]["name"])
     return {"deleted_pods": len(stale), "kept_pods": len(pods) - len(stale)}

@@ -2,7 +2,8 @@
 
 Checks what the migration promises: the HC is Available on the destination with its nodes
 Ready, the hostnames resolve to something other than what the source published, nothing of the
-HC is left on the source, and the source operator is back at its count. The report (timeline
+HC is left on the source, the source operator is back at its count, and the hosted cluster's
+OVN pods were restarted. The report (timeline
 per stage from the execution history, RTO = pause -> HC available with nodes Ready, etcd
 revision, object counts) goes to `migrations/<ns>/<name>/<id>/report.json` and, summarized,
 to the execution output.
@@ -70,13 +71,16 @@ def post_checks(source: ManagementClusterApi, destination: ManagementClusterApi,
                                                source_dns_targets(bucket, state), hostnames),
         "source_clean": not left, "source_leftovers": left,
         "source_operator_restored": operator_back,
+        # Without it the nodes stay connected to the old control plane's network: new
+        # workloads get none (DOMAIN "Known failure modes"); the notice says what to delete.
+        "ovn_restarted": state.ovn is not None,
     }
 
 
 def _passed(checks: dict) -> bool:
     return all(checks[k] for k in ("hc_available", "all_nodes_ready",
                                    "dns_points_to_destination", "source_clean",
-                                   "source_operator_restored"))
+                                   "source_operator_restored", "ovn_restarted"))
 
 
 def write_migration_report(source: ManagementClusterApi, destination: ManagementClusterApi,

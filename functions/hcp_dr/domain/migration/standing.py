@@ -117,10 +117,12 @@ def _held_paused(names: _Names, trail: CompensationTrail) -> str:
         f"NodePools annotated {PAUSED_BY_ANNOTATION}, then remove those annotations.")
 
 
-def _left_on_destination(names: _Names) -> str:
+def _left_on_destination(names: _Names, error: StageFailure) -> str:
     request, hc = names.request, names.hosted_cluster
+    why = ("nobody approved the teardown of the source within 24 h" if error.Error ==
+           "States.Timeout" else f"the approval request could not be sent ({error.Error})")
     return (
-        f"Decide about {hc}: nobody approved the teardown of the source within 24 h, so "
+        f"Decide about {hc}: {why}, so "
         f"nothing was undone. It runs on {request.destination}, which may hold changes made "
         f"since it went live; on {request.source} it is paused, its Routes deleted, and NOT "
         f"torn down. To finish the migration, tear the source down by hand (guide step 9: "
@@ -223,7 +225,7 @@ def migration_standing(request: MigrationRequest, migration_id: str, error: Stag
     names = _Names(request, migration_id)
     runs_on = _runs_on(trail)
     if trail.left_on_destination:
-        actions = [_left_on_destination(names)]
+        actions = [_left_on_destination(names, error)]
     elif runs_on == "destination":
         actions = _after_teardown_began(names, trail, error)
     else:
