@@ -149,7 +149,7 @@ class StackConfig:
             backup_schedule=schedule,
             backup_interval_seconds=schedule_interval_seconds(schedule),
             schedule_enabled=_bool("scheduleEnabled", value["scheduleEnabled"]),
-            backup_schedule_input=_json_object("backupScheduleInput", value["backupScheduleInput"]),
+            backup_schedule_input=_fleet_selection(value["backupScheduleInput"]),
             monitored_clusters=_names("monitoredClusters", value["monitoredClusters"]),
             object_lock_days=_int("objectLockDays", value["objectLockDays"], minimum=0),
             noncurrent_version_expiration_days=_int(
@@ -322,6 +322,35 @@ def _json_object(key: str, raw: Any) -> dict[str, Any]:
         raise ConfigError(f"{key}={raw!r} is not JSON: {error}") from None
     if not isinstance(value, dict):
         raise ConfigError(f"{key}={raw!r} must be a JSON object")
+    return value
+
+
+# What ListHostedClusters accepts (hcp_dr.domain.backup_fleet.FleetSelection, which refuses
+# anything else: a misspelt key would fail every scheduled tick). Kept equal by a test.
+FLEET_SELECTION_KEYS = frozenset({"management_clusters", "hosted_clusters", "consistency"})
+HOSTED_CLUSTER_KEYS = frozenset({"management_cluster", "namespace", "name"})
+CONSISTENCIES = ("online", "quiesced")
+
+
+def _fleet_selection(raw: Any) -> dict[str, Any]:
+    key = "backupScheduleInput"
+    value = _json_object(key, raw)
+    unknown = sorted(set(value) - FLEET_SELECTION_KEYS)
+    if unknown:
+        raise ConfigError(f"{key}: unknown field(s) {unknown}; allowed: "
+                          f"{sorted(FLEET_SELECTION_KEYS)}")
+    if value.get("consistency", "online") not in CONSISTENCIES:
+        raise ConfigError(f"{key}: consistency must be one of {', '.join(CONSISTENCIES)}")
+    clusters = value.get("management_clusters")
+    if clusters is not None and not (isinstance(clusters, list) and all(
+            isinstance(c, str) and c for c in clusters)):
+        raise ConfigError(f"{key}: management_clusters must be a list of cluster ids")
+    hosted = value.get("hosted_clusters")
+    if hosted is not None and not (isinstance(hosted, list) and all(
+            isinstance(h, dict) and set(h) == HOSTED_CLUSTER_KEYS
+            and all(isinstance(v, str) and v for v in h.values()) for h in hosted)):
+        raise ConfigError(f"{key}: hosted_clusters must be a list of "
+                          f'{{"management_cluster", "namespace", "name"}} objects')
     return value
 
 

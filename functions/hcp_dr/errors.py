@@ -147,6 +147,14 @@ class NodePoolNewerThanControlPlane(PermanentError):
     """A NodePool runs a newer minor than its HostedCluster (version skew policy)."""
 
 
+class PrivateEndpointAccess(PermanentError):
+    """The HC's endpoints are published privately too (`endpointAccess` PublicAndPrivate or
+    Private): its nodes reach the API through the source's PrivateLink endpoint
+    (`hypershift.local`) and stay with the old control plane while the old HC exists, so
+    they cannot be found Ready on the destination before the source is torn down (DOMAIN,
+    "Known failure modes")."""
+
+
 class EtcdNotRestorable(PermanentError):
     """The HC's etcd is not HyperShift-managed with persistent storage, so it cannot be
     restored from `restoreSnapshotURL`."""

@@ -64,13 +64,13 @@ def test_command_line_strings_are_parsed() -> None:
     """`cdk synth -c key=value` passes every value as a string."""
     config = StackConfig.from_mapping({
         "bundle": "false", "objectLockDays": "14", "monitoredClusters": "clusters/a,clusters/b",
-        "scheduleEnabled": "0", "backupScheduleInput": '{"consistency": "offline"}',
+        "scheduleEnabled": "0", "backupScheduleInput": '{"consistency": "quiesced"}',
     })
     assert config.bundle is False
     assert config.object_lock_days == 14
     assert config.monitored_clusters == ("clusters/a", "clusters/b")
     assert config.schedule_enabled is False
-    assert config.backup_schedule_input == {"consistency": "offline"}
+    assert config.backup_schedule_input == {"consistency": "quiesced"}
     assert StackConfig.from_mapping(
         {"monitoredClusters": '["clusters/alpha", "ns/beta"]'}
     ).monitored_clusters == ("clusters/alpha", "ns/beta")
@@ -89,6 +89,10 @@ def test_command_line_strings_are_parsed() -> None:
     ("stateMachineLogLevel", "DEBUG"),
     ("backupScheduleInput", "[1]"),
     ("backupScheduleInput", "{not json"),
+    ("backupScheduleInput", {"consistensy": "quiesced"}),  # would fail every tick
+    ("backupScheduleInput", {"consistency": "offline"}),
+    ("backupScheduleInput", {"management_clusters": "mc-a"}),
+    ("backupScheduleInput", {"hosted_clusters": [{"namespace": "clusters", "name": "a"}]}),
     ("migrationPoliciesParameter", "hcp-dr/relative"),
     ("dnsFallbackPollRate", "rate(1 minutes)"),
     ("dnsFallbackPollRate", "cron(* * * * ? *)"),
@@ -254,3 +258,19 @@ def test_the_lock_outlives_the_longest_backup_on_both_sides_of_the_deployment() 
     backup = json.loads((REPO_ROOT / "statemachines" / "backup.asl.json").read_text())
     assert MIN_BACKUP_LOCK_TTL_SECONDS == FUNCTIONS_MINIMUM > backup["TimeoutSeconds"]
     assert StackConfig.from_mapping({}).lock_ttl_seconds >= MIN_BACKUP_LOCK_TTL_SECONDS
+
+
+def test_the_schedule_input_check_matches_what_the_fleet_listing_accepts() -> None:
+    """The synth refuses what ListHostedClusters would refuse at every tick, and no more."""
+    from hcp_dr.domain.backup_fleet import FleetSelection
+    from hcp_dr.models.cluster import HostedClusterRef
+    from stacks.config import CONSISTENCIES, FLEET_SELECTION_KEYS, HOSTED_CLUSTER_KEYS
+
+    assert set(FleetSelection.model_fields) == FLEET_SELECTION_KEYS
+    assert set(HostedClusterRef.model_fields) == HOSTED_CLUSTER_KEYS
+    assert set(FleetSelection.model_fields["consistency"].annotation.__args__) == set(
+        CONSISTENCIES)
+    selection = {"management_clusters": ["mc-a"], "consistency": "quiesced", "hosted_clusters": [
+        {"management_cluster": "mc-a", "namespace": "clusters", "name": "cesar"}]}
+    FleetSelection.model_validate(
+        StackConfig.from_mapping({"backupScheduleInput": selection}).backup_schedule_input)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    IncompleteReadError,
+)
 
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, RecordUnreadable
 
@@ -27,6 +33,22 @@ def _translate(exc: ClientError, what: str) -> Exception:
     if code in _THROTTLING:
         return AwsServiceUnavailable(f"S3 {what}: {code}")
     return AwsRequestRejected(f"S3 {what}: {code}")
+
+
+# What botocore raises once its own retries are spent on a connection that failed or a body
+# that stopped arriving (a read timed out, a stream cut short): the network, not the request.
+_NETWORK_ERRORS = (ConnectionError, HTTPClientError, IncompleteReadError)
+
+
+@contextmanager
+def _s3_call(what: str) -> Iterator[None]:
+    """S3 refusals by their code, network failures as AwsServiceUnavailable (retried)."""
+    try:
+        yield
+    except ClientError as exc:
+        raise _translate(exc, what) from None
+    except _NETWORK_ERRORS as exc:
+        raise AwsServiceUnavailable(f"S3 {what}: {type(exc).__name__}") from None
 
 
 class BackupBucket:
@@ -89,12 +111,13 @@ class BackupBucket:
         return hashlib.sha256(body).hexdigest()
 
     def get_json(self, key: str) -> Any | None:
-        try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            if self._absent(exc, key):
-                return None
-            raise _translate(exc, f"get {key}") from None
+        with _s3_call(f"get {key}"):
+            try:
+                body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except ClientError as exc:
+                if self._absent(exc, key):
+                    return None
+                raise
         try:
             return json.loads(body)
         except ValueError:  # a truncated or foreign object: unreadable, as if invalid
@@ -102,12 +125,11 @@ class BackupBucket:
 
     def read_chunks(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """Stream an object in bounded chunks: memory stays flat whatever the size."""
-        try:
+        with _s3_call(f"get {key}"):
             body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
-        except ClientError as exc:
-            raise _translate(exc, f"get {key}") from None
         try:
-            yield from body.iter_chunks(chunk_size)
+            with _s3_call(f"read {key}"):
+                yield from body.iter_chunks(chunk_size)
         finally:
             body.close()
 
@@ -115,15 +137,17 @@ class BackupBucket:
         """The 'folders' directly below a prefix."""
         found: list[str] = []
         paginator = self._s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
-            found += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        with _s3_call(f"list {prefix}"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+                found += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
         return found
 
     def keys_under(self, prefix: str) -> list[str]:
         keys: list[str] = []
         paginator = self._s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            keys += [o["Key"] for o in page.get("Contents", [])]
+        with _s3_call(f"list {prefix}"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                keys += [o["Key"] for o in page.get("Contents", [])]
         return keys
 
     def delete_keys(self, keys: list[str]) -> None:

@@ -14,6 +14,7 @@ from hcp_dr.errors import (
     ForeignObjectsOnDestination,
     HostedClusterNotFound,
     NodePoolNewerThanControlPlane,
+    PrivateEndpointAccess,
     ServicesNotPublishedByRoute,
     UnsupportedVersionOnDestination,
 )
@@ -114,6 +115,18 @@ def test_unmanaged_etcd_cannot_be_restored_from_a_url():
     hc["spec"]["etcd"] = {"managementType": "Unmanaged"}
     source.put(HOSTED_CLUSTERS, NS, hc)
     _refused(EtcdNotRestorable, source=source)
+
+
+@pytest.mark.parametrize("access", ["PublicAndPrivate", "Private"])
+def test_privately_published_endpoints_are_refused_before_any_change(access: str):
+    """Its nodes would stay with the source's PrivateLink endpoint until the source's HC is
+    gone, so readiness on the destination (before the teardown) could never pass."""
+    source = source_cluster()
+    hc = hosted_cluster()
+    hc["spec"].setdefault("platform", {"type": "AWS"}).setdefault("aws", {})[
+        "endpointAccess"] = access
+    source.put(HOSTED_CLUSTERS, NS, hc)
+    _refused(PrivateEndpointAccess, source=source, match=f"endpointAccess {access}")
 
 
 def test_missing_encryption_key():

@@ -36,6 +36,7 @@ from hcp_dr.errors import (
     ForeignObjectsOnDestination,
     HostedClusterBeingDeleted,
     HostedClusterNotFound,
+    PrivateEndpointAccess,
     UnsupportedVersionOnDestination,
 )
 from hcp_dr.models.kinds import (
@@ -86,6 +87,18 @@ def _require_restorable_etcd(hc: dict) -> None:
         raise EtcdNotRestorable("etcd must be Managed with PersistentVolume storage")
 
 
+def _require_public_endpoints(hc: dict, key: str) -> None:
+    access = (((hc.get("spec") or {}).get("platform") or {}).get("aws") or {}).get(
+        "endpointAccess") or "Public"
+    if access != "Public":
+        raise PrivateEndpointAccess(
+            f"HostedCluster {key} has endpointAccess {access}: its nodes reach the API "
+            "through the source's PrivateLink endpoint and move only once the source's "
+            "HostedCluster is gone, so this migration (which proves the nodes Ready on the "
+            "destination before it tears the source down) would time out and roll back; "
+            "such a cluster needs the guide's order, the source torn down first, by hand")
+
+
 def _require_encryption_key(api: ManagementClusterApi, hc: dict, namespace: str) -> str:
     material = encryption_material(hc)
     if material["type"] == "aescbc" and (
@@ -111,6 +124,7 @@ def preflight_migration(source: ManagementClusterApi, destination: ManagementClu
     if (hc.get("metadata") or {}).get("deletionTimestamp"):
         raise HostedClusterBeingDeleted(f"HostedCluster {ref.key} is being deleted")
     _require_restorable_etcd(hc)
+    _require_public_endpoints(hc, ref.key)
     encryption = _require_encryption_key(source, hc, ref.namespace)
 
     hostnames = route_hostnames(hc)
