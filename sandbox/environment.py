@@ -53,8 +53,8 @@ from sandbox.pods.etcd_member import EtcdCluster
 from sandbox.pods.exec_stream import PodExecHandler
 from sandbox.pods.pod_runtime import PodRuntime
 from sandbox.scenario.apply import apply_planned
-from sandbox.scenario.backup_recovery_rule import install_backup_recovery_rule
 from sandbox.scenario.deploy import HostedClusterRuntime, deploy_hosted_cluster
+from sandbox.scenario.execution_recovery_rules import install_recovery_rules
 from sandbox.scenario.fixture import crd_dir
 from sandbox.scenario.hosted_cluster import Availability, HostedClusterPlan
 from sandbox.scenario.management_cluster import operator_objects, router_hostname
@@ -226,9 +226,10 @@ class Sandbox:
         self._set_environment({
             **self.backup_env.environment,
             "HCP_DR_KUBECONFIG_SECRET_PREFIX": KUBECONFIG_SECRET_PREFIX,
-            # The grace RecoverEndedBackup gives task Lambdas still running after their
-            # execution stopped: here they end within milliseconds of it.
+            # The grace the recoveries of stopped executions give task Lambdas still running
+            # after their execution stopped: here they end within milliseconds of it.
             "HCP_DR_ENDED_BACKUP_GRACE_SECONDS": "1",
+            "HCP_DR_STOPPED_MIGRATION_GRACE_SECONDS": "1",
             # Handler output is captured per function (sandbox/aws/cloudwatch_logs.py).
             "POWERTOOLS_LOG_LEVEL": os.environ.get("HCP_DR_SANDBOX_LOG_LEVEL", "INFO"),
         })
@@ -247,9 +248,8 @@ class Sandbox:
         self.zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
         self.state_machines = deploy_state_machines(self.aws, self.backup_env.substitutions)
         self._create_backup_schedule()
-        if "Backup" in self.state_machines:
-            install_backup_recovery_rule(self.aws.client("events"), self.aws.function_arn,
-                                         self.state_machines["Backup"])
+        install_recovery_rules(self.aws.client("events"), self.aws.function_arn,
+                               self.state_machines)
         self._install_migration_triggers()
 
     def _create_backup_schedule(self) -> None:

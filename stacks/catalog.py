@@ -298,6 +298,14 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         uses_kubernetes=True, timeout_seconds=900, grants=_KUBE | {LOCK_TABLE},
     ),
     LambdaFunctionSpec(
+        "RecoverStoppedMigration", "hcp_dr.handlers.recover_stopped_migration.handler",
+        "A Migration execution stopped before its restore: recreate the source's Routes, "
+        "resume it, release the locks",
+        # A 75-s grace after the stop, then up to 12 minutes of retries in one invocation.
+        uses_kubernetes=True, timeout_seconds=900,
+        grants=_KUBE | {LOCK_TABLE, MIGRATION_RECORDS_READ, KMS_USE, MIGRATION_HISTORY},
+    ),
+    LambdaFunctionSpec(
         "StartMigrationFromAlarm", "hcp_dr.handlers.start_migration_from_alarm.handler",
         "Start the migration a CloudWatch alarm's policy names, at most one per hosted cluster",
         grants=frozenset({POLICIES_READ, LOCK_TABLE, MIGRATION_START}),

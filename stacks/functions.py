@@ -321,8 +321,9 @@ class Functions(Construct):
         self._on_executions(
             spec, policy, machines, MIGRATION_MACHINE, "ReadMigrationHistory",
             "states:GetExecutionHistory",
-            "The report reads the history of the migration run it belongs to, whose name is "
-            "generated per run; limited to the executions of the one Migration state machine.")
+            "The report reads the history of the migration run it belongs to, the recovery "
+            "of a stopped run where that run was; execution names are generated per run, so "
+            "limited to the executions of the one Migration state machine.")
 
     def _dns_read(self, role: iam.Role) -> None:
         zones = Stack.of(self).format_arn(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from stacks.backup_recovery import BackupRecovery
 from stacks.cluster_network import ClusterNetworkAccess
 from stacks.config import StackConfig
+from stacks.execution_recovery import ExecutionRecovery
 from stacks.functions import Functions
 from stacks.monitoring import FailureNotifications, Monitoring, ScheduleWatch
 from stacks.schedules import Schedules
@@ -55,15 +55,14 @@ class HcpDrStack(Stack):
         self.triggers = MigrationTriggers(
             self, "Triggers", config=self.config, functions=self.functions,
         )
-        self.backup_recovery = BackupRecovery(
-            self, "BackupRecovery", functions=self.functions,
-            backup_machine=self.workflows.by_name["Backup"],
+        self.execution_recovery = ExecutionRecovery(
+            self, "Recovery", functions=self.functions, machines=self.workflows.by_name,
         )
         self.monitoring = Monitoring(
             self, "Monitoring",
             config=self.config, topic=self.notifications.topic,
             state_machines=self.workflows.by_name,
-            event_driven={**self.triggers.event_driven, **self.backup_recovery.event_driven},
+            event_driven={**self.triggers.event_driven, **self.execution_recovery.event_driven},
             schedule=ScheduleWatch(SCHEDULED_MACHINE, self.schedules.dead_letters),
         )
 

@@ -150,17 +150,20 @@ class Monitoring(Construct):
                              f"An execution of the {name} state machine {what}.",
                              metric.with_(statistic="Sum"))
 
-        # A migration stopped by hand (StopExecution) runs no compensation: the hosted cluster
-        # may stay paused on the source, its Routes deleted, with nobody told. (A stopped
-        # Backup is recovered by RecoverEndedBackup, whose errors page.)
+        # A migration stopped by hand (StopExecution) runs no compensation. Stopped before its
+        # restore, RecoverStoppedMigration puts the source back (its errors page); after it,
+        # only a person can decide, so every stop pages. (A stopped Backup is recovered by
+        # RecoverEndedBackup, whose errors page.)
         migration = state_machines.get("Migration")
         if migration is not None:
             self._on_any(
                 "MigrationExecutionsAborted",
-                "A Migration execution was stopped: no compensation ran. Check where the hosted "
-                "cluster runs: on the source, an HC still paused (spec.pausedUntil, annotation "
-                "hcp-dr.openshift.io/quiesced) and its Routes under the migration's S3 prefix; "
-                "on the destination, objects labelled hcp-dr.openshift.io/migration-id.",
+                "A Migration execution was stopped: no compensation ran in it. If it had not "
+                "begun the restore, RecoverStoppedMigration puts the source back (its log says "
+                "'recovered'). Otherwise check where the hosted cluster runs: on the source, an "
+                "HC still paused (spec.pausedUntil, annotation hcp-dr.openshift.io/quiesced) "
+                "and its Routes under the migration's S3 prefix; on the destination, objects "
+                "labelled hcp-dr.openshift.io/migration-id.",
                 migration.metric_aborted(period=FAILURE_PERIOD).with_(statistic="Sum"))
 
         # A function a rule invokes (the alarm trigger, the DNS watcher) fails silently once

@@ -71,6 +71,11 @@ class Settings(BaseModel):
     ended_backup_grace_seconds: int = Field(
         75, alias="HCP_DR_ENDED_BACKUP_GRACE_SECONDS", ge=0, le=600
     )
+    # RecoverStoppedMigration likewise: a PauseHostedCluster or DeleteSourceRoutes still
+    # running (60-s timeouts) would pause the source or delete its Routes again behind it.
+    stopped_migration_grace_seconds: int = Field(
+        75, alias="HCP_DR_STOPPED_MIGRATION_GRACE_SECONDS", ge=0, le=600
+    )
 
 
 @lru_cache(maxsize=1)

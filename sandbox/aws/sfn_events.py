@@ -1,7 +1,8 @@
 """Step Functions' `Execution Status Change` events, which moto does not send.
 
 AWS puts one on the account's default bus whenever a standard execution changes status; the
-stack routes the Backup machine's ABORTED and TIMED_OUT ones to RecoverEndedBackup. Here every
+stack routes the Backup machine's ABORTED and TIMED_OUT ones to RecoverEndedBackup, the
+Migration machine's to RecoverStoppedMigration. Here every
 execution that ends sends its event (the RUNNING one is left out: nothing of ours listens),
 shaped as AWS documents it: epoch-millisecond dates, input and output as JSON strings.
 """

@@ -538,9 +538,9 @@ def test_stages_that_need_one_object_of_a_set_read_no_other(synth: Synth, functi
 
 
 def test_functions_invoked_by_rules_page_on_their_own_errors(synth: Synth) -> None:
-    """No execution fails when the alarm trigger, the DNS watcher or the ended-backup
-    recovery does: their Lambda Errors alarm on the topic, or an alarm that cannot start a
-    migration (or writers left at 0 by a stopped backup) goes unnoticed."""
+    """No execution fails when the alarm trigger, the DNS watcher or a recovery of a stopped
+    execution does: their Lambda Errors alarm on the topic, or an alarm that cannot start a
+    migration (or writers left at 0 by a stopped backup or migration) goes unnoticed."""
     functions = {k: v["Properties"] for k, v in synth.of_type("AWS::Lambda::Function").items()}
     watched = {}
     for properties in alarms(synth).values():
@@ -548,10 +548,11 @@ def test_functions_invoked_by_rules_page_on_their_own_errors(synth: Synth) -> No
             [dimension] = properties["Dimensions"]
             watched[ref(dimension["Value"])] = properties
     names = {logical: functions[logical]["Description"] for logical in watched}
-    assert len(watched) == 3
+    assert len(watched) == 4
     assert any("alarm" in d.lower() for d in names.values())
     assert any("DNS waits" in d for d in names.values())
     assert any("stopped or timed out" in d for d in names.values())
+    assert any("stopped before its restore" in d for d in names.values())
     for properties in watched.values():
         assert properties["Threshold"] == 1 and properties["Statistic"] == "Sum"
 

@@ -142,8 +142,10 @@ def test_each_rule_may_invoke_exactly_its_function(built: str, request) -> None:
         rule(synth, "Route53Changes")[0]: function_id(synth, "WatchDnsCleanup"),
         rule(synth, "DnsFallbackPoll")[0]: function_id(synth, "WatchDnsCleanup"),
         rule(synth, "AlarmMigrations")[0]: function_id(synth, "StartMigrationFromAlarm"),
-        one(synth, "AWS::Events::Rule", "BackupRecoveryEndedBackups")[0]:
+        one(synth, "AWS::Events::Rule", "RecoveryEndedBackups")[0]:
             function_id(synth, "RecoverEndedBackup"),
+        one(synth, "AWS::Events::Rule", "RecoveryStoppedMigrations")[0]:
+            function_id(synth, "RecoverStoppedMigration"),
     }
     granted = {}
     for permission in synth.of_type("AWS::Lambda::Permission").values():

@@ -101,6 +101,14 @@ def stop_during_snapshot(sandbox: Sandbox, on_hold: Callable[[str], None] | None
                          **request: Any) -> str:
     """Start a backup, stop it while its SnapshotEtcd runs (after `on_hold(arn)` looked at
     the cluster), and return its ARN once it is ABORTED."""
+    return stop_while_in(sandbox, "SnapshotEtcd", lambda: start_backup(sandbox, **request),
+                         on_hold)
+
+
+def stop_while_in(sandbox: Sandbox, function: str, start: Callable[[], str],
+                  on_hold: Callable[[str], None] | None = None) -> str:
+    """Start an execution (`start()` returns its ARN), stop it while `function` runs (after
+    `on_hold(arn)` looked at the cluster), and return its ARN once it is ABORTED."""
     import threading
 
     entered, release = threading.Event(), threading.Event()
@@ -113,9 +121,9 @@ def stop_during_snapshot(sandbox: Sandbox, on_hold: Callable[[str], None] | None
         return handler
 
     sfn = sandbox.aws.client("stepfunctions")
-    with handler_wrapped(sandbox, "SnapshotEtcd", held):
-        arn = start_backup(sandbox, **request)
-        assert entered.wait(timeout=60), "the backup never reached its snapshot"
+    with handler_wrapped(sandbox, function, held):
+        arn = start()
+        assert entered.wait(timeout=120), f"the execution never reached {function}"
         if on_hold is not None:
             on_hold(arn)
         sfn.stop_execution(executionArn=arn, error="Operator", cause="stopped by hand")

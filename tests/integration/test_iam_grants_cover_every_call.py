@@ -40,9 +40,10 @@ from tests.integration.backup_driver import (
     bucket_keys,
     run_backup,
     stop_during_snapshot,
+    stop_while_in,
     wait_until,
 )
-from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT
+from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT, held_locks
 
 pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
                                 reason="needs the sandbox's simulated HyperShift operator")
@@ -98,6 +99,11 @@ def _run_every_path(sandbox: Sandbox) -> None:
     sandbox.aws.wait_for_deliveries()
     wait_until(lambda: any(i.function_name == "RecoverEndedBackup" and i.error_type is None
                            for i in sandbox.aws.invocations), timeout=30)
+    stop_while_in(sandbox, "AwaitDnsCleanup", lambda: start_migration(sandbox))
+    sandbox.aws.wait_for_deliveries()
+    wait_until(lambda: any(i.function_name == "RecoverStoppedMigration" and i.error_type is None
+                           for i in sandbox.aws.invocations) and not held_locks(sandbox),
+               timeout=60)
     result = run_failure_drill(sandbox, "AwaitHostedClusterReady",
                                lambda: start_migration(sandbox))
     assert result["status"] == "FAILED" and result["served_by"] == "source"
@@ -108,12 +114,12 @@ def _run_every_path(sandbox: Sandbox) -> None:
 
     def alarm_migration_done() -> bool:
         runs = sfn.list_executions(stateMachineArn=machine)["executions"]
-        return len(runs) == 2 and all(run["status"] != "RUNNING" for run in runs)
+        return len(runs) == 3 and all(run["status"] != "RUNNING" for run in runs)
 
     wait_until(alarm_migration_done, timeout=240)
     statuses = sorted(r["status"] for r in sfn.list_executions(stateMachineArn=machine)
                       ["executions"])
-    assert statuses == ["FAILED", "SUCCEEDED"]
+    assert statuses == ["ABORTED", "FAILED", "SUCCEEDED"]
     sandbox.fire_dns_fallback_poll()
     sandbox.aws.wait_for_deliveries()
 
@@ -152,7 +158,8 @@ def test_the_paths_that_need_rare_permissions_ran(recorded: Recorded):
             ("PruneBackups", "DeleteObjects", False),
             ("StartMigrationFromAlarm", "StartExecution", False),
             ("WatchDnsCleanup", "Scan", False),
-            ("WriteMigrationReport", "GetExecutionHistory", False)} <= made
+            ("WriteMigrationReport", "GetExecutionHistory", False),
+            ("RecoverStoppedMigration", "GetExecutionHistory", False)} <= made
     assert recorded.expired_keys_left == []
     [restore_url] = {call.access_key_id for call in recorded.calls["RestoreOnDestination"]
                      if call.presigned}

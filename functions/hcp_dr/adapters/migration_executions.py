@@ -1,12 +1,14 @@
 """The Migration state machine's executions: start one, find running ones, read a history.
 
-Used by the alarm trigger (start, dedupe against RUNNING executions of the same HC) and by the
-report (per-stage timeline). Execution inputs are parsed for the hosted cluster only.
+Used by the alarm trigger (start, dedupe against RUNNING executions of the same HC), by the
+report (per-stage timeline) and by the recovery of a stopped execution (where it stopped).
+Execution inputs are parsed for the hosted cluster only.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +24,12 @@ def _translate(exc: ClientError) -> Exception:
     if code in _THROTTLING:
         return AwsServiceUnavailable(f"Step Functions: {code}")
     return exc
+
+
+@dataclass(frozen=True)
+class ExecutionTrace:
+    entered: frozenset[str]
+    last_state_input: str | None  # JSON; None when no state was entered
 
 
 class MigrationExecutions:
@@ -71,9 +79,7 @@ class MigrationExecutions:
             return None
         return True
 
-    def stage_seconds(self, execution_arn: str) -> list[tuple[str, float]]:
-        """Seconds spent in each state (summed over visits), in order; states still running
-        (the caller's own) are left out."""
+    def _history(self, execution_arn: str) -> list[dict]:
         events: list[dict] = []
         try:
             for page in self._client.get_paginator("get_execution_history").paginate(
@@ -81,9 +87,27 @@ class MigrationExecutions:
                 events += page.get("events", [])
         except ClientError as exc:
             raise _translate(exc) from None
+        return sorted(events, key=lambda e: e["id"])
+
+    def trace(self, execution_arn: str) -> ExecutionTrace:
+        """The states an ended execution entered and the state it carried into the last one:
+        where it was when it stopped, and what it knew then."""
+        entered: set[str] = set()
+        last_input = None
+        for event in self._history(execution_arn):
+            details = event.get("stateEnteredEventDetails")
+            if event["type"].endswith("StateEntered") and details:
+                entered.add(details["name"])
+                last_input = details.get("input")
+        return ExecutionTrace(frozenset(entered), last_input)
+
+    def stage_seconds(self, execution_arn: str) -> list[tuple[str, float]]:
+        """Seconds spent in each state (summed over visits), in order; states still running
+        (the caller's own) are left out."""
+        events = self._history(execution_arn)
         open_visits: dict[str, list[datetime]] = {}
         totals: dict[str, float] = {}  # insertion order: first completed visit
-        for event in sorted(events, key=lambda e: e["id"]):
+        for event in events:
             kind = event["type"]
             if kind.endswith("StateEntered"):
                 name = event["stateEnteredEventDetails"]["name"]

@@ -7,24 +7,21 @@ writers at 0 (its API down) and its lock held until the TTL. EventBridge reports
 backup recorded on the HostedCluster, if that backup recorded them, and releases its lock.
 Safe to run twice, and a no-op for a backup that never got as far.
 
-It waits a grace period after the stop first (a task Lambda already running, say a
-QuiesceWriters, is not stopped with its execution and could scale the writers down again behind
-the recovery), and keeps trying through a management cluster that does not answer for a while
-(a likely reason the backup was stopped) rather than give up after Lambda's two retries.
+It acts after a grace period and keeps trying for a while (`recovery_patience`): a
+QuiesceWriters still running could scale the writers down again behind it.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hcp_dr.domain.backup_layout import new_backup_id
 from hcp_dr.domain.dr_locks import hosted_cluster_lock_id
 from hcp_dr.domain.reconciliation import resume_reconciliation
-from hcp_dr.errors import TransientError
+from hcp_dr.domain.recovery_patience import RecoveryPatience, after_grace
 from hcp_dr.models.backup_state import BackupRequest
 
 if TYPE_CHECKING:
@@ -47,32 +44,11 @@ class EndedBackup:
         return new_backup_id(self.started_at, self.execution_name)
 
 
-@dataclass(frozen=True)
-class RecoveryPatience:
-    """When to act and how long to keep trying, within one invocation."""
-
-    grace_seconds: float = 75.0  # after the stop
-    budget_seconds: float = 720.0  # of retries on transient errors
-    retry_seconds: float = 30.0
-    wall_clock: Callable[[], float] = time.time
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = field(default=time.sleep)
-
-
 def recover_ended_backup_patiently(api: Callable[[], ManagementClusterApi], locks: LockTable,
                                    ended: EndedBackup, stopped_at: float,
                                    patience: RecoveryPatience) -> dict:
-    """`recover_ended_backup` once the grace period after `stopped_at` (epoch seconds) is
-    over, tried again on transient errors until the budget is spent (then the last error)."""
-    patience.sleep(max(0.0, stopped_at + patience.grace_seconds - patience.wall_clock()))
-    deadline = patience.monotonic() + patience.budget_seconds
-    while True:
-        try:
-            return recover_ended_backup(api(), locks, ended)
-        except TransientError:
-            if patience.monotonic() + patience.retry_seconds > deadline:
-                raise
-            patience.sleep(patience.retry_seconds)
+    """`recover_ended_backup` once the grace after `stopped_at` is over, patiently."""
+    return after_grace(lambda: recover_ended_backup(api(), locks, ended), stopped_at, patience)
 
 
 def recover_ended_backup(api: ManagementClusterApi, locks: LockTable,

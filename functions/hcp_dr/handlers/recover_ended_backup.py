@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from hcp_dr import dependencies
 from hcp_dr.domain.backup_recovery import (
@@ -21,26 +20,8 @@ from hcp_dr.domain.backup_recovery import (
 )
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import BackupRequest
+from hcp_dr.models.execution_events import ExecutionStatusChange
 from hcp_dr.observability import bind_execution, logger
-
-
-class ExecutionStatusDetail(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    executionArn: str = Field(min_length=1)  # noqa: N815 - the event's own spelling
-    name: str = Field(min_length=1)
-    status: Literal["ABORTED", "TIMED_OUT"]
-    startDate: int  # noqa: N815 - epoch milliseconds
-    stopDate: int | None = None  # noqa: N815 - epoch milliseconds
-    input: str | None = None
-
-
-class ExecutionStatusChange(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    source: Literal["aws.states"]
-    detail_type: Literal["Step Functions Execution Status Change"] = Field(alias="detail-type")
-    detail: ExecutionStatusDetail
 
 
 @logger.inject_lambda_context
@@ -54,10 +35,9 @@ def handler(event: dict, context: LambdaContext) -> dict:
     bind_execution(detail.executionArn, request.ref.key)
     ended = EndedBackup(detail.executionArn, detail.name, detail.status,
                         datetime.fromtimestamp(detail.startDate / 1000, UTC), request)
-    stopped_at = (detail.stopDate or detail.startDate) / 1000
     patience = RecoveryPatience(grace_seconds=dependencies.settings().ended_backup_grace_seconds)
     result = recover_ended_backup_patiently(
         lambda: dependencies.management_clusters().api(request.management_cluster),
-        dependencies.lock_table(), ended, stopped_at, patience)
+        dependencies.lock_table(), ended, detail.stopped_at, patience)
     logger.warning("ended backup recovered", extra=result)
     return {"recovered": True, **result}

@@ -133,3 +133,22 @@ def test_a_failed_undo_step_is_counted_and_told(capsys):
                if "MigrationManualActionRequired" in d]
     assert counted in ([1], [[1]]), counted  # EMF may wrap a value in a list
     assert "SECRET" not in out and "SECRET" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("detail", [
+    {"executionArn": "arn:x", "name": "m", "status": "SUCCEEDED", "startDate": 1},  # not ours
+    {"executionArn": "", "name": "m", "status": "ABORTED", "startDate": 1},
+    {"name": "m", "status": "ABORTED", "startDate": 1},
+])
+def test_the_stopped_migration_recovery_refuses_an_event_it_was_not_built_for(monkeypatch,
+                                                                              detail):
+    from hcp_dr.handlers import recover_stopped_migration
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("reached past validation")
+
+    monkeypatch.setattr(recover_stopped_migration, "after_grace", never)
+    event = {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
+             "detail": detail}
+    with pytest.raises(InvalidRequest):
+        recover_stopped_migration.handler(event, Context())
