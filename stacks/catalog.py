@@ -63,6 +63,8 @@ SNAPSHOT_READ = "backup-snapshots:read"
 # SHA-256 it enforced) without any read of the backup set's other objects (keys, secrets).
 SNAPSHOT_CONFIRM = "backup-snapshots:confirm"
 LOCK_TABLE = "lock-table:read-write"
+# Read who holds a lock: the stages that change a cluster check their execution still does.
+LOCK_TABLE_READ = "lock-table:read"
 KMS_USE = "backup-key:encrypt-decrypt"
 STATES_TASK = "states:send-task-result"
 TOPIC_PUBLISH = "failure-topic:publish"
@@ -209,7 +211,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "PauseHostedCluster", "hcp_dr.handlers.pause_hosted_cluster.handler",
         "Pause the HC and its NodePools; scale writers and the CPO to 0, recording counts",
-        uses_kubernetes=True, grants=_KUBE,
+        uses_kubernetes=True, grants=_KUBE | {LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "ResumeSource", "hcp_dr.handlers.resume_source.handler",
@@ -220,7 +222,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "DeleteSourceRoutes", "hcp_dr.handlers.delete_source_routes.handler",
         "Store the source HCP namespace's Routes and DNS targets in S3, then delete the Routes",
         uses_kubernetes=True,
-        grants=_KUBE | {DNS_READ, MIGRATION_RECORDS_READ, MIGRATION_RECORDS_WRITE, KMS_USE},
+        grants=_KUBE | {DNS_READ, MIGRATION_RECORDS_READ, MIGRATION_RECORDS_WRITE, KMS_USE,
+                        LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "RecreateSourceRoutes", "hcp_dr.handlers.recreate_source_routes.handler",
@@ -248,7 +251,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "from a presigned snapshot URL",
         uses_kubernetes=True, timeout_seconds=300,
         grants=_KUBE | {BUCKET_READ, KMS_USE, RESTORE_URL_SIGNER_READ,
-                        MIGRATION_RECORDS_WRITE},
+                        MIGRATION_RECORDS_WRITE, LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "AwaitHostedClusterReady", "hcp_dr.handlers.await_hosted_cluster_ready.handler",
@@ -260,7 +263,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "TeardownSource", "hcp_dr.handlers.teardown_source.handler",
         "Scale the source operator to 0 (count recorded) and tear the HC down on the source",
-        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE,
+        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE | {LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "RestoreSourceOperator", "hcp_dr.handlers.restore_source_operator.handler",
@@ -303,7 +306,8 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
         "resume it, release the locks",
         # A 75-s grace after the stop, then up to 12 minutes of retries in one invocation.
         uses_kubernetes=True, timeout_seconds=900,
-        grants=_KUBE | {LOCK_TABLE, MIGRATION_RECORDS_READ, KMS_USE, MIGRATION_HISTORY},
+        grants=_KUBE | {LOCK_TABLE, MIGRATION_RECORDS_READ, KMS_USE, MIGRATION_HISTORY,
+                        MIGRATION_DESCRIBE},
     ),
     LambdaFunctionSpec(
         "StartMigrationFromAlarm", "hcp_dr.handlers.start_migration_from_alarm.handler",

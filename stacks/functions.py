@@ -504,6 +504,13 @@ class Functions(Construct):
             resources=[self._storage.table.table_arn],
         ))
 
+    def _lock_table_read(self, role: iam.Role) -> None:
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ReadLockTable",
+            actions=["dynamodb:GetItem"],
+            resources=[self._storage.table.table_arn],
+        ))
+
     def _kms_use(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="UseBackupKey",
@@ -543,6 +550,7 @@ _GRANTS: dict[str, Callable[[Functions, iam.Role], None]] = {
     catalog.BUCKET_WRITE: Functions._bucket_write,
     catalog.BUCKET_DELETE: Functions._bucket_delete,
     catalog.LOCK_TABLE: Functions._lock_table,
+    catalog.LOCK_TABLE_READ: Functions._lock_table_read,
     catalog.KMS_USE: Functions._kms_use,
     catalog.STATES_TASK: Functions._states_task,
     catalog.TOPIC_PUBLISH: Functions._topic_publish,

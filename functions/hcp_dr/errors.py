@@ -155,6 +155,12 @@ class PrivateEndpointAccess(PermanentError):
     "Known failure modes")."""
 
 
+class MigrationLocksLost(PermanentError):
+    """A stage that changes a cluster ran without this execution holding its locks: a stopped
+    run redriven after RecoverStoppedMigration put the source back and released them (or
+    after they expired). It must not pause, unpublish, restore or tear down anything."""
+
+
 class EtcdNotRestorable(PermanentError):
     """The HC's etcd is not HyperShift-managed with persistent storage, so it cannot be
     restored from `restoreSnapshotURL`."""

@@ -69,12 +69,13 @@ class Settings(BaseModel):
     # task Lambda already running, and a QuiesceWriters still running (60-s timeout) would
     # scale the writers to 0 again behind the recovery.
     ended_backup_grace_seconds: int = Field(
-        75, alias="HCP_DR_ENDED_BACKUP_GRACE_SECONDS", ge=0, le=600
+        75, alias="HCP_DR_ENDED_BACKUP_GRACE_SECONDS", ge=0, le=150
     )
     # RecoverStoppedMigration likewise: a PauseHostedCluster or DeleteSourceRoutes still
     # running (60-s timeouts) would pause the source or delete its Routes again behind it.
+    # (At most 150 s: with the 720-s retry budget it must end inside the 900-s timeout.)
     stopped_migration_grace_seconds: int = Field(
-        75, alias="HCP_DR_STOPPED_MIGRATION_GRACE_SECONDS", ge=0, le=600
+        75, alias="HCP_DR_STOPPED_MIGRATION_GRACE_SECONDS", ge=0, le=150
     )
 
 

@@ -34,7 +34,7 @@ class DeploymentPodsController(Controller):
         super().__init__(store)
         self.node_name = node_name
         self.shutdown_seconds = shutdown_seconds
-        self._shutting_down: set[tuple[str, str]] = set()
+        self._shutting_down: dict[tuple[str, str], threading.Timer] = {}
         self._lock = threading.Lock()
 
     def start(self) -> DeploymentPodsController:
@@ -44,6 +44,13 @@ class DeploymentPodsController(Controller):
             self.requeue(ChangeEvent(ADDED, deployments, deployment))
         super().start()
         return self
+
+    def stop(self) -> None:
+        super().stop()
+        with self._lock:
+            timers, self._shutting_down = list(self._shutting_down.values()), {}
+        for timer in timers:
+            timer.cancel()
 
     def wants(self, event: ChangeEvent) -> bool:
         kind = (event.resource_type.group, event.resource_type.plural)
@@ -59,17 +66,27 @@ class DeploymentPodsController(Controller):
         if event.resource_type.plural == "pods":
             self._shut_down(meta["namespace"], meta["name"])
             return
-        deployment = event.object
+        # As a ReplicaSet controller works from its latest cache, not from the event: a backlog
+        # of "scale to 0, scale back" must not delete and recreate pods for nothing.
+        current = None if event.type == DELETED else self._current(meta["namespace"],
+                                                                   meta["name"])
+        deployment = current or event.object
         pods = self._pods_of(deployment)
-        if event.type == DELETED or meta.get("deletionTimestamp"):
+        if current is None or current["metadata"].get("deletionTimestamp"):
             desired = 0  # the garbage collector's part: a deleted Deployment's pods go
         else:
-            desired = int((deployment.get("spec") or {}).get("replicas") or 0)
+            desired = int((current.get("spec") or {}).get("replicas") or 0)
         running = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
         for pod in sorted(running, key=lambda p: p["metadata"]["creationTimestamp"])[desired:]:
             self._delete(meta["namespace"], pod["metadata"]["name"])
         for _ in range(desired - len(running)):
             self._create(deployment)
+
+    def _current(self, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self.store.get(DEPLOYMENTS, namespace, name)
+        except NotFound:
+            return None
 
     def _pods_of(self, deployment: dict[str, Any]) -> list[dict[str, Any]]:
         meta = deployment["metadata"]
@@ -103,19 +120,25 @@ class DeploymentPodsController(Controller):
         with self._lock:
             if (namespace, name) in self._shutting_down:
                 return
-            self._shutting_down.add((namespace, name))
-        timer = threading.Timer(self.shutdown_seconds, self._gone, (namespace, name))
-        timer.daemon = True
+            timer = threading.Timer(self.shutdown_seconds, self._gone, (namespace, name))
+            timer.daemon = True
+            self._shutting_down[(namespace, name)] = timer
         timer.start()
 
     def _gone(self, namespace: str, name: str) -> None:
+        """Our finalizer off (only ours: whatever else holds the pod keeps holding it)."""
         try:
-            self.store.patch(PODS, namespace, name, {"metadata": {"finalizers": None}})
+            pod = self.store.get(PODS, namespace, name)
+            kept = [f for f in pod["metadata"].get("finalizers") or []
+                    if f != SHUTDOWN_FINALIZER]
+            self.store.patch(PODS, namespace, name, {"metadata": {"finalizers": kept or None}})
         except NotFound:
             pass
+        except Exception as exc:  # a timer thread: record it where the fixtures look
+            self.errors.append(f"{self.name}: {type(exc).__name__}: {exc}")
         finally:
             with self._lock:
-                self._shutting_down.discard((namespace, name))
+                self._shutting_down.pop((namespace, name), None)
 
 
 def _template_hash(deployment: dict[str, Any]) -> str:

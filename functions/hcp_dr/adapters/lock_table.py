@@ -104,6 +104,11 @@ class LockTable:
                         item.get("owner", {}).get("S", "unknown")
         return found
 
+    def owner(self, lock_id: str) -> str | None:
+        """The execution that holds the lock now (expired or not); None when nobody does."""
+        holder = self._holder(lock_id)
+        return holder[1] if holder else None
+
     def _holder(self, lock_id: str) -> tuple[str, str] | None:
         """(purpose, owner ARN) of whoever holds the lock now; None when nobody does."""
         with _throttling_is_transient():

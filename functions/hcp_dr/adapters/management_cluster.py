@@ -92,14 +92,23 @@ def _exec_status(exc: ApiException) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def _exec_rejection(exc: ApiException, what: str) -> Exception:
+    """An exec failure: by its handshake's status; without one, a connection that failed
+    (retried), unless TLS verification refused the server (a wrong CA: no retry helps). A
+    404 is a pod not there now, which a StatefulSet brings back under its name."""
+    status = exc.status or _exec_status(exc)
+    if status == 404:
+        return KubernetesApiUnavailable(f"{what}: HTTP 404 Not Found (pod restarting?)")
+    if status:
+        return _rejection(ApiException(status=status), what)
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc.reason or ""):
+        return KubernetesRequestRejected(f"{what}: TLS verification of the API server failed")
+    return KubernetesApiUnavailable(f"{what}: connection failed")
+
+
 def _rejection(exc: ApiException, what: str) -> Exception:
     # Only the status code and its standard phrase: `exc.reason` and `exc.body` can carry the
     # response (e.g. a Secret's data), which must never reach an error message or a log.
-    if exc.status == 0:
-        handshake = _exec_status(exc)
-        if handshake is None:
-            return KubernetesApiUnavailable(f"{what}: connection failed")
-        exc = ApiException(status=handshake)
     try:
         phrase = HTTPStatus(exc.status).phrase
     except ValueError:
@@ -140,13 +149,13 @@ def _api_call(what: str) -> Iterator[None]:
 
 
 @contextmanager
-def _exec_pod_found(what: str) -> Iterator[None]:
-    """An exec refused with 404: the pod is not there now. A StatefulSet's pod being recreated
-    comes back under its name, so this is worth the stage's retries, not a final refusal."""
+def _exec_call(what: str) -> Iterator[None]:
     try:
         yield
-    except ObjectNotFound:
-        raise KubernetesApiUnavailable(f"{what}: HTTP 404 Not Found (pod restarting?)") from None
+    except ApiException as exc:
+        raise _exec_rejection(exc, what) from None
+    except _NETWORK_ERRORS as exc:
+        raise KubernetesApiUnavailable(f"{what}: {type(exc).__name__}") from None
 
 
 class ManagementClusterApi:
@@ -373,7 +382,7 @@ class ManagementClusterApi:
         # `stream()` temporarily rewires the ApiClient it is given for WebSocket use, so exec
         # gets a client of its own: other calls on the shared one stay plain HTTPS.
         exec_client = k8s.ApiClient(self._api.configuration)
-        with _exec_pod_found(what), _api_call(what), exec_client:
+        with _exec_call(what), exec_client:
             session = stream(
                 k8s.CoreV1Api(exec_client).connect_get_namespaced_pod_exec, pod, namespace,
                 container=container, command=command, stdin=stdin_line is not None,

@@ -28,7 +28,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
         stopped = StoppedMigration(detail.executionArn, trace.entered, trace.last_state_input)
         return recover_stopped_migration(dependencies.management_clusters().api,
                                          dependencies.backup_bucket(),
-                                         dependencies.lock_table(), stopped)
+                                         dependencies.lock_table(),
+                                         dependencies.execution_status().is_running, stopped)
 
     result = after_grace(recover, detail.stopped_at, patience)
     log = logger.warning if result["recovered"] else logger.error

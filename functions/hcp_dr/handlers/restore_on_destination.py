@@ -9,13 +9,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hcp_dr import dependencies, migration_dependencies
 from hcp_dr.domain.migration.restore import restore_on_destination
-from hcp_dr.handlers.migration_task import destination_api, migration_state
+from hcp_dr.handlers.migration_task import destination_api, owned_migration_state
 from hcp_dr.observability import logger
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
-    state = migration_state(event)
+    state = owned_migration_state(event)
     result = restore_on_destination(destination_api(state), dependencies.backup_bucket(),
                                     migration_dependencies.restore_url_signer(), state,
                                     datetime.now(UTC))

@@ -10,7 +10,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from hcp_dr.adapters.management_cluster import ManagementClusterApi, _rejection
+from hcp_dr.adapters.management_cluster import ManagementClusterApi, _exec_rejection, _rejection
 from hcp_dr.errors import KubernetesApiUnavailable, KubernetesRequestRejected
 from hcp_dr.models.kinds import NAMESPACES
 from sandbox.kubeapi import EmulatedCluster
@@ -72,16 +72,24 @@ def test_exec_into_a_missing_pod_is_retryable_and_names_no_response(cluster):
     assert "-+-+-" not in str(refused.value)  # the handshake's headers and body stay out
 
 
-@pytest.mark.parametrize(("reason", "expected", "status_in_message"), [
+@pytest.mark.parametrize(("reason", "expected", "in_message"), [
     ("Handshake status 503 Service Unavailable -+-+- {'x': 'secret'} -+-+- body",
      KubernetesApiUnavailable, "503"),
     ("Handshake status 403 Forbidden -+-+- {} -+-+- pods is forbidden", KubernetesRequestRejected,
      "403"),
     ("[Errno 111] Connection refused", KubernetesApiUnavailable, "connection failed"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed secret-ca",
+     KubernetesRequestRejected, "TLS verification"),
 ])
-def test_exec_failures_are_classified_by_the_handshake_status(reason, expected,
-                                                              status_in_message):
-    error = _rejection(ApiException(status=0, reason=reason), "exec in pod ns/etcd-0")
+def test_exec_failures_are_classified_by_the_handshake_status(reason, expected, in_message):
+    error = _exec_rejection(ApiException(status=0, reason=reason), "exec in pod ns/etcd-0")
     assert type(error) is expected
-    assert status_in_message in str(error)
+    assert in_message in str(error)
     assert "secret" not in str(error) and "forbidden" not in str(error)
+
+
+def test_a_rest_call_without_a_status_is_not_taken_for_an_exec_handshake():
+    """The REST client also reports status 0 (an SSL error, say): that stays a refusal, as
+    before, and its text stays out of the message."""
+    error = _rejection(ApiException(status=0, reason="SSLError\nsecret detail"), "get pods")
+    assert type(error) is KubernetesRequestRejected and "secret" not in str(error)

@@ -42,12 +42,14 @@ def test_stages_crashing_after_their_work_are_retried_safely(sandbox: Sandbox):
         run = run_migration(sandbox, timeout=600)
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     attempts = {s.name: s.attempts for s in sandbox.aws.execution_timeline(run.arn)}
-    # The teardown may also wait for the source's stopped pods (SourceTeardownPending, before
-    # any deletion): those attempts are waits, not the crash's retry.
-    waits = sum(1 for i in sandbox.aws.runtime.invocations
-                if i.function_name == "TeardownSource" and i.error_type == "SourceTeardownPending")
-    assert all(attempts[stage] == 2 + (waits if stage == "TeardownSource" else 0)
-               for stage in CRASHING), (attempts, waits)
+    # The pause and the teardown may also wait for stopped pods to be gone (WritersStillRunning,
+    # SourceTeardownPending): those attempts are waits, not the crash's retry.
+    waits = {stage: sum(1 for i in sandbox.aws.runtime.invocations
+                        if i.function_name == stage and i.error_type == waited)
+             for stage, waited in (("PauseHostedCluster", "WritersStillRunning"),
+                                   ("TeardownSource", "SourceTeardownPending"))}
+    assert all(attempts[stage] == 2 + waits.get(stage, 0) for stage in CRASHING), (
+        attempts, waits)
     assert run.output["report"]["passed"] is True
     hc = store(sandbox, "destination").get(HC, sandbox.plan.namespace, sandbox.plan.name)
     assert len(hc["spec"]["etcd"]["managed"]["storage"]["restoreSnapshotURL"]) == 1

@@ -34,7 +34,7 @@ def _logged_outcomes(sandbox: Sandbox) -> list[dict]:
 
 
 def test_stopped_while_waiting_for_dns_the_source_runs_again(sandbox: Sandbox):
-    before = source_state(sandbox)
+    before, seen = source_state(sandbox), len(_recoveries(sandbox))
 
     def paused_routes_gone_locks_held(arn: str) -> None:
         now = source_state(sandbox)
@@ -44,19 +44,21 @@ def test_stopped_while_waiting_for_dns_the_source_runs_again(sandbox: Sandbox):
     stop_while_in(sandbox, "AwaitDnsCleanup", lambda: start_migration(sandbox),
                   paused_routes_gone_locks_held)
     sandbox.aws.wait_for_deliveries()
-    wait_until(lambda: len(_recoveries(sandbox)) == 1 and source_state(sandbox) == before
+    wait_until(lambda: len(_recoveries(sandbox)) == seen + 1 and source_state(sandbox) == before
                and held_locks(sandbox) == [], timeout=60)
-    [recovery] = _recoveries(sandbox)
-    assert recovery.error_type is None
-    [outcome] = _logged_outcomes(sandbox)
+    assert _recoveries(sandbox)[-1].error_type is None
+    outcome = _logged_outcomes(sandbox)[-1]
     assert outcome["recovered"] is True and outcome["routes"]["recreated"] == len(
         before["routes"])
 
 
 def test_stopped_once_the_restore_began_the_source_is_left_for_a_person(sandbox: Sandbox):
-    stop_while_in(sandbox, "AwaitHostedClusterReady", lambda: start_migration(sandbox))
+    """Held as RestoreOnDestination starts: its record of the HC is not written yet, so only
+    the history (RestoreBegins entered) tells the recovery to keep its hands off."""
+    seen = len(_recoveries(sandbox))
+    stop_while_in(sandbox, "RestoreOnDestination", lambda: start_migration(sandbox))
     sandbox.aws.wait_for_deliveries()
-    wait_until(lambda: len(_recoveries(sandbox)) == 2, timeout=60)
+    wait_until(lambda: len(_recoveries(sandbox)) == seen + 1, timeout=60)
     assert _recoveries(sandbox)[-1].error_type is None
     outcome = _logged_outcomes(sandbox)[-1]
     assert (outcome["recovered"], outcome["reason"]) == (False, "restore-began")

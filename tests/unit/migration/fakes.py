@@ -298,6 +298,9 @@ class FakeLocks:
             raise ClusterLocked(f"{lock_id} changed hands")
         self.held[lock_id], self.purposes[lock_id] = owner, purpose
 
+    def owner(self, lock_id: str) -> str | None:
+        return self.held.get(lock_id)
+
     def release(self, lock_id: str, owner: str) -> bool:
         if self.held.get(lock_id) != owner:
             return False

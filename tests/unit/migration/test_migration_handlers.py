@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hcp_dr.errors import InvalidRequest, MigrationNotConfigured
-from hcp_dr.handlers import restore_on_destination, start_migration_from_alarm, watch_dns_cleanup
-from tests.unit.migration.fakes import FakeSigner
+from hcp_dr.domain.migration.start import acquire_migration_locks
+from hcp_dr.errors import InvalidRequest, MigrationLocksLost, MigrationNotConfigured
+from hcp_dr.handlers import (
+    migration_task,
+    restore_on_destination,
+    start_migration_from_alarm,
+    watch_dns_cleanup,
+)
+from tests.unit.migration.fakes import FakeLocks, FakeSigner
 from tests.unit.migration.test_migration_restore import _backup_set
 from tests.unit.migration.world import destination_cluster, preflighted
 
@@ -76,6 +82,23 @@ def test_alarm_trigger_needs_the_state_machine_arn(monkeypatch):
         dependencies.reset()
 
 
+def _holding(state):
+    """A lock table in which this execution holds its locks."""
+    locks = FakeLocks()
+    acquire_migration_locks(locks, state, 100, 3600, lambda _arn: True)
+    return lambda: locks
+
+
+def test_a_stage_that_changes_a_cluster_refuses_to_run_without_its_locks(monkeypatch):
+    """A stopped run, recovered (locks released) and then redriven, must not restore."""
+    kube = destination_cluster()
+    monkeypatch.setattr(restore_on_destination, "destination_api", lambda state: kube)
+    monkeypatch.setattr(migration_task.dependencies, "lock_table", FakeLocks)
+    with pytest.raises(MigrationLocksLost, match="no longer holds hosted-cluster/"):
+        restore_on_destination.handler(json.loads(preflighted().model_dump_json()), Context())
+    assert kube.writes == []
+
+
 def test_restore_url_reaches_the_hosted_cluster_only(monkeypatch, capsys):
     kube, signer = destination_cluster(), FakeSigner(
         url="https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=TOPSECRETSIGNATURE")
@@ -83,6 +106,7 @@ def test_restore_url_reaches_the_hosted_cluster_only(monkeypatch, capsys):
     monkeypatch.setattr(restore_on_destination.dependencies, "backup_bucket", _backup_set)
     monkeypatch.setattr(restore_on_destination.migration_dependencies, "restore_url_signer",
                         lambda: signer)
+    monkeypatch.setattr(migration_task.dependencies, "lock_table", _holding(preflighted()))
     event = json.loads(preflighted().model_dump_json())
     result = restore_on_destination.handler(event, Context())
     logs = capsys.readouterr()

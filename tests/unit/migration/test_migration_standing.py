@@ -169,6 +169,15 @@ def test_an_approval_request_that_could_not_be_sent_is_the_same_decision():
     assert "nobody approved" not in action and "NOT torn down" in action
 
 
+def test_an_answer_that_neither_approves_nor_rejects_is_named_as_such():
+    standing = migration_standing(
+        REQUEST, MIGRATION_ID, StageFailure(Error="Rejected", Cause="typo"),
+        CompensationTrail.model_validate({"left_on_destination": True}))
+    (action,) = standing.manual_actions
+    assert "the approval ended with Rejected, which neither approves" in action
+    assert "--error ApprovalRejected" in action and "could not be sent" not in action
+
+
 def test_an_unanswered_approval_is_a_decision_with_both_ways_spelled_out():
     standing = migration_standing(
         REQUEST, MIGRATION_ID, StageFailure(Error="States.Timeout", Cause=""),

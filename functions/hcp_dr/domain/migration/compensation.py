@@ -96,7 +96,7 @@ def freeze_restored_cluster(api: ManagementClusterApi, state: MigrationState,
     return ours_running, scale_workloads_to_zero(api, ref.hcp_namespace) if ours_running else 0
 
 
-def destination_may_hold_hosted_cluster(bucket: BackupBucket, state: MigrationState) -> bool:
+def _hosted_cluster_may_exist(bucket: BackupBucket, state: MigrationState) -> bool:
     """The restore writes its record just before it creates the HC; a record that cannot be
     read is no proof of absence."""
     try:
@@ -158,7 +158,7 @@ def compensate_destination(connect: Callable[[], ManagementClusterApi], bucket: 
         ours_running, frozen = freeze_restored_cluster(api, state)
         stopping = workload_pods(api, hcp_namespace) if ours_running else []
     except Exception as exc:
-        if destination_may_hold_hosted_cluster(bucket, state):
+        if _hosted_cluster_may_exist(bucket, state):
             raise DestinationMayStillRun(
                 f"could not stop the hosted cluster restored on {state.request.destination} "
                 f"({type(exc).__name__}) after it had been created there") from exc

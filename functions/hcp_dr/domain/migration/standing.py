@@ -117,10 +117,19 @@ def _held_paused(names: _Names, trail: CompensationTrail) -> str:
         f"NodePools annotated {PAUSED_BY_ANNOTATION}, then remove those annotations.")
 
 
+def _no_approval(error: str) -> str:
+    """Why no approval came, by the error's family (an operator's answer names its own)."""
+    if error == "States.Timeout":
+        return "nobody approved the teardown of the source within 24 h"
+    if error.startswith("SNS."):
+        return f"the approval request could not be sent ({error})"
+    return (f"the approval ended with {error}, which neither approves (send-task-success) nor "
+            f"rejects (send-task-failure --error ApprovalRejected)")
+
+
 def _left_on_destination(names: _Names, error: StageFailure) -> str:
     request, hc = names.request, names.hosted_cluster
-    why = ("nobody approved the teardown of the source within 24 h" if error.Error ==
-           "States.Timeout" else f"the approval request could not be sent ({error.Error})")
+    why = _no_approval(error.Error)
     return (
         f"Decide about {hc}: {why}, so "
         f"nothing was undone. It runs on {request.destination}, which may hold changes made "

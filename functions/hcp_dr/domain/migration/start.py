@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_layout import new_backup_id
 from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, operator_lock_id
-from hcp_dr.errors import BackupInProgress, ClusterLocked
+from hcp_dr.errors import BackupInProgress, ClusterLocked, MigrationLocksLost
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
 from hcp_dr.models.migration import MigrationState
 from hcp_dr.models.migration_run import MigrationRequest, MigrationRun
@@ -74,6 +74,19 @@ def acquire_migration_locks(locks: LockTable, state: MigrationState, now: int,
                 raise BackupInProgress(str(exc)) from None
             locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "migration")
     return {"lock_ids": lock_ids(state)}
+
+
+def require_migration_locks(locks: LockTable, state: MigrationState) -> None:
+    """Before a stage changes a cluster: this execution still holds both locks. An execution
+    stopped, recovered (source resumed, locks released) and then redriven from the console
+    would otherwise carry on against a live source: `MigrationLocksLost` sends it down its
+    failure path instead, whose steps only touch what carries this migration's id."""
+    owner = state.migration.execution_id
+    lost = [lock for lock in lock_ids(state) if locks.owner(lock) != owner]
+    if lost:
+        raise MigrationLocksLost(
+            f"execution {owner.rsplit(':', 1)[-1]} no longer holds {', '.join(lost)} (stopped "
+            "and recovered, then redriven?): nothing more is changed by this run")
 
 
 def release_migration_locks(locks: LockTable, state: MigrationState) -> dict:
