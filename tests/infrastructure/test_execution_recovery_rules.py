@@ -39,10 +39,10 @@ def test_the_backup_recovery_may_reach_clusters_and_the_lock_table_and_nothing_m
     assert not any("RecoverEndedBackup" in m.functions for m in catalog.STATE_MACHINES)
 
 
-def test_the_migration_recovery_reads_history_and_records_and_writes_no_record() -> None:
+def test_the_migration_recovery_reads_history_status_and_records_and_writes_none() -> None:
     [spec] = [s for s in catalog.LAMBDA_FUNCTIONS if s.name == "RecoverStoppedMigration"]
     assert spec.uses_kubernetes and spec.timeout_seconds == 900
     assert spec.grants == {catalog.KUBECONFIG_READ, catalog.LOCK_TABLE,
                            catalog.MIGRATION_RECORDS_READ, catalog.KMS_USE,
-                           catalog.MIGRATION_HISTORY}
+                           catalog.MIGRATION_HISTORY, catalog.MIGRATION_DESCRIBE}
     assert not any("RecoverStoppedMigration" in m.functions for m in catalog.STATE_MACHINES)

@@ -73,3 +73,11 @@ def invoke(sandbox: Sandbox, function: str, payload: dict) -> tuple[dict, str | 
     result = json.loads(body) if body else {}
     return result, (result.get("errorType") if error else None)
 
+
+
+def holding_locks(sandbox: Sandbox, state: dict) -> dict:
+    """`state`, with its execution holding the migration's locks (AcquireMigrationLocks, the
+    real handler): what the stages that change a cluster check before they run."""
+    result, error = invoke(sandbox, "AcquireMigrationLocks", state)
+    assert error is None, result
+    return state

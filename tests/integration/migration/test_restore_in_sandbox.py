@@ -24,6 +24,7 @@ from tests.integration.migration.migration_driver import (
     NAMESPACES,
     NODEPOOLS,
     SECRETS,
+    holding_locks,
     invoke,
     store,
 )
@@ -48,7 +49,7 @@ def migration_state(sandbox: Sandbox) -> Iterator[dict]:
     destination.create(NAMESPACES, None, {"metadata": {"name": plan.namespace}})
     destination.create(CONFIGMAPS, plan.namespace, {"metadata": {"name": "kube-root-ca.crt"},
                                                     "data": {"ca.crt": "x"}})
-    yield {
+    yield holding_locks(sandbox, {
         "request": {"hosted_cluster": {"namespace": plan.namespace, "name": plan.name},
                     "source": "source", "destination": "destination"},
         "migration": {"migration_id": backup.output["backup_id"], "execution_id": execution,
@@ -63,7 +64,7 @@ def migration_state(sandbox: Sandbox) -> Iterator[dict]:
                       "expected_nodes": plan.nodepool_replicas, "encryption": "aescbc",
                       "destination_namespaces": [plan.namespace]},
         "snapshot_sha256": backup.output["snapshot"]["sha256"],
-    }
+    })
     destination.patch(DEPLOYMENTS, "hypershift", "operator", {"spec": {"replicas": replicas}})
 
 

@@ -14,6 +14,7 @@ from tests.integration.migration.migration_driver import (
     HC,
     NAMESPACES,
     NODEPOOLS,
+    holding_locks,
     invoke,
     store,
 )
@@ -30,7 +31,7 @@ def state(sandbox: Sandbox) -> dict:
     execution = "arn:aws:states:us-east-1:123456789012:execution:Migration:teardown-test"
     started = datetime.now(UTC).isoformat()
     migration_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-0badcafe"
-    return {
+    return holding_locks(sandbox, {
         "request": {"hosted_cluster": {"namespace": plan.namespace, "name": plan.name},
                     "source": "source", "destination": "destination"},
         "migration": {"migration_id": migration_id, "execution_id": execution,
@@ -40,7 +41,7 @@ def state(sandbox: Sandbox) -> dict:
                         "name": plan.name, "consistency": "quiesced"},
             "backup": {"backup_id": migration_id, "started_at": started,
                        "execution_id": execution}},
-    }
+    })
 
 
 def _add_finalizers(sandbox: Sandbox) -> None:
