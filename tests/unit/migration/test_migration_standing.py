@@ -159,31 +159,29 @@ def test_a_cleanup_that_never_saw_the_pods_go_says_to_wait_for_them():
     assert f"hcp-dr.openshift.io/migration-id={MIGRATION_ID}" in action
 
 
-def test_an_approval_request_that_could_not_be_sent_is_the_same_decision():
-    standing = migration_standing(
-        REQUEST, MIGRATION_ID, StageFailure(Error="SNS.KMSThrottlingException", Cause="x"),
-        CompensationTrail.model_validate({"left_on_destination": True}))
+def _left_on_destination_by(error: str) -> tuple[object, str]:
+    """The standing of a run whose approval ended with `error`, and its one manual action."""
+    standing = migration_standing(REQUEST, MIGRATION_ID, StageFailure(Error=error, Cause=""),
+                                  CompensationTrail.model_validate({"left_on_destination": True}))
     assert standing.runs_on == "destination"
     (action,) = standing.manual_actions
+    return standing, action
+
+
+def test_an_approval_request_that_could_not_be_sent_is_the_same_decision():
+    _, action = _left_on_destination_by("SNS.KMSThrottlingException")
     assert "the approval request could not be sent (SNS.KMSThrottlingException)" in action
     assert "nobody approved" not in action and "NOT torn down" in action
 
 
 def test_an_answer_that_neither_approves_nor_rejects_is_named_as_such():
-    standing = migration_standing(
-        REQUEST, MIGRATION_ID, StageFailure(Error="Rejected", Cause="typo"),
-        CompensationTrail.model_validate({"left_on_destination": True}))
-    (action,) = standing.manual_actions
+    _, action = _left_on_destination_by("Rejected")
     assert "the approval ended with Rejected, which neither approves" in action
     assert "--error ApprovalRejected" in action and "could not be sent" not in action
 
 
 def test_an_unanswered_approval_is_a_decision_with_both_ways_spelled_out():
-    standing = migration_standing(
-        REQUEST, MIGRATION_ID, StageFailure(Error="States.Timeout", Cause=""),
-        CompensationTrail.model_validate({"left_on_destination": True}))
-    assert standing.runs_on == "destination"
-    (action,) = standing.manual_actions
+    standing, action = _left_on_destination_by("States.Timeout")
     assert "nobody approved the teardown of the source within 24 h" in action
     assert "NOT torn down" in action and "guide step 9" in action
     assert "every change made on mc-b since is lost" in action
