@@ -97,6 +97,11 @@ class SnapshotUploadFailed(TransientError):
     """The upload from the pod failed for a reason other than a checksum mismatch."""
 
 
+class SnapshotTooLarge(PermanentError):
+    """The snapshot exceeds what one presigned PUT may carry (5 GiB): no retry can upload it
+    (etcd's own quota, 8 GiB at most, can exceed it; compact and defragment first)."""
+
+
 class EncryptionKeyMissing(PermanentError):
     """The AES-CBC key secret the HostedCluster names does not exist: data would be lost."""
 

@@ -74,12 +74,13 @@ class BackupBucket:
         return url, {"x-amz-checksum-sha256": sha256_b64, "x-amz-sdk-checksum-algorithm": "SHA256"}
 
     def head(self, key: str) -> dict | None:
-        try:
-            return self._s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
-        except ClientError as exc:
-            if self._absent(exc, key):
-                return None
-            raise _translate(exc, f"head {key}") from None
+        with _s3_call(f"head {key}"):
+            try:
+                return self._s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            except ClientError as exc:
+                if self._absent(exc, key):
+                    return None
+                raise
 
     def _absent(self, exc: ClientError, key: str) -> bool:
         """Whether a refused read means the key does not exist. S3 answers a missing key
@@ -100,14 +101,12 @@ class BackupBucket:
     def put_json(self, key: str, document: Any) -> str:
         """Store a JSON document SSE-KMS encrypted; returns its SHA-256 (hex)."""
         body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-        try:
+        with _s3_call(f"put {key}"):
             self._s3.put_object(
                 Bucket=self.bucket, Key=key, Body=body, ContentType="application/json",
                 ServerSideEncryption="aws:kms", SSEKMSKeyId=self._kms_key_id,
                 ChecksumAlgorithm="SHA256",
             )
-        except ClientError as exc:
-            raise _translate(exc, f"put {key}") from None
         return hashlib.sha256(body).hexdigest()
 
     def get_json(self, key: str) -> Any | None:
@@ -153,10 +152,8 @@ class BackupBucket:
     def delete_keys(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start:start + 1000]]
-            try:
+            with _s3_call("delete objects"):
                 answer = self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
-            except ClientError as exc:
-                raise _translate(exc, "delete objects") from None
             # DeleteObjects answers 200 with per-key errors: a manifest that was not deleted
             # must stop the caller before the parts it points at go.
             failed = answer.get("Errors") or []

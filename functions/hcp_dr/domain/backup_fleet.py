@@ -65,6 +65,8 @@ def _hosted_clusters_of(clusters: ManagementClusters, cluster_id: str,
         return type(exc).__name__
     except (ValidationError, KeyError, TypeError):
         return "HostedClusterListUnreadable"
+    except Exception as exc:  # a library's own (a network error reading the kubeconfig, an
+        return type(exc).__name__  # exec plugin's): that cluster is unreachable, not the run
 
 
 def backup_targets(clusters: ManagementClusters, selection: FleetSelection,

@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain import backup_run
 from hcp_dr.domain.backup_layout import BackupLocation
@@ -19,7 +21,7 @@ from hcp_dr.domain.cluster_objects import (
     encryption_material,
     without_status,
 )
-from hcp_dr.errors import BackupIncomplete, EncryptionKeyMissing
+from hcp_dr.errors import BackupIncomplete, EncryptionKeyMissing, RecordUnreadable
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.manifest import (
     BackupManifest,
@@ -82,6 +84,10 @@ def write_manifest(bucket: BackupBucket, ref: HostedClusterRef, location: Backup
         encryption=EncryptionEntry.model_validate(index["encryption"]),
         objects=[BackupObjectEntry.model_validate(o) for o in index["objects"]],
     )
+    written = _written_manifest(bucket, location)
+    if written is not None and written.model_dump(exclude={"finished_at"}) == manifest.model_dump(
+            exclude={"finished_at"}):
+        return written  # a rerun (its first answer lost): the set is what it said it was
     listed = [manifest.etcd.key] + [o.key for o in manifest.objects]
     if manifest.encryption.key:
         listed.append(manifest.encryption.key)
@@ -94,6 +100,13 @@ def write_manifest(bucket: BackupBucket, ref: HostedClusterRef, location: Backup
         raise BackupIncomplete(f"{location.prefix}: {len(missing)} listed parts missing")
     bucket.put_json(location.manifest_key, manifest.model_dump(mode="json"))
     return manifest
+
+
+def _written_manifest(bucket: BackupBucket, location: BackupLocation) -> BackupManifest | None:
+    try:
+        return BackupManifest.model_validate(bucket.get_json(location.manifest_key))
+    except (ValidationError, RecordUnreadable):
+        return None
 
 
 def backup_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
 from hcp_dr.domain.etcd_members import ETCD_CONTAINER
-from hcp_dr.errors import SnapshotChecksumMismatch, SnapshotCorrupted, SnapshotUploadFailed
+from hcp_dr.errors import (
+    SnapshotChecksumMismatch,
+    SnapshotCorrupted,
+    SnapshotTooLarge,
+    SnapshotUploadFailed,
+)
 from hcp_dr.models.backup_records import SnapshotRecord, UploadRecord
 
 if TYPE_CHECKING:
@@ -56,8 +61,9 @@ def _http_outcome(stdout: str) -> tuple[int, str]:
 def upload_from_pod(api: ManagementClusterApi, hcp_namespace: str, snapshot: SnapshotRecord,
                     bucket: BackupBucket, key: str, url_ttl_seconds: int) -> UploadRecord:
     if snapshot.size_bytes > MAX_SINGLE_PUT_BYTES:
-        raise SnapshotUploadFailed(
-            f"snapshot of {snapshot.size_bytes} bytes exceeds a single presigned PUT"
+        raise SnapshotTooLarge(
+            f"snapshot of {snapshot.size_bytes} bytes exceeds a single presigned PUT "
+            f"({MAX_SINGLE_PUT_BYTES} bytes): compact and defragment etcd"
         )
     sha256_b64 = sha256_hex_to_b64(snapshot.sha256)
     url, headers = bucket.presign_put(key, sha256_b64, url_ttl_seconds)

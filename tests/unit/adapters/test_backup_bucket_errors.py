@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, ReadTimeoutError, ResponseStreamingError
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 from moto import mock_aws
 
 from hcp_dr.adapters.backup_bucket import BackupBucket
@@ -124,6 +129,15 @@ class CutShort:
     def get_object(self, **kwargs):
         return {"Body": self.Body()}
 
+    def put_object(self, **kwargs):
+        raise EndpointConnectionError(endpoint_url="https://s3.example")
+
+    def delete_objects(self, **kwargs):
+        raise ReadTimeoutError(endpoint_url="https://s3.example")
+
+    def head_object(self, **kwargs):
+        raise EndpointConnectionError(endpoint_url="https://s3.example")
+
     def get_paginator(self, name):
         class Pages:
             def paginate(self, **kwargs):
@@ -138,8 +152,11 @@ class CutShort:
     (lambda bucket: bucket.get_json("backups/a/manifest.json"), "ReadTimeoutError"),
     (lambda bucket: bucket.keys_under("backups/a/"), "SlowDown"),
     (lambda bucket: bucket.child_prefixes("backups/"), "SlowDown"),
+    (lambda bucket: bucket.put_json("backups/a/manifest.json", {}), "EndpointConnectionError"),
+    (lambda bucket: bucket.delete_keys(["backups/a/manifest.json"]), "ReadTimeoutError"),
+    (lambda bucket: bucket.head("backups/a/snapshot.db"), "EndpointConnectionError"),
 ])
-def test_a_read_or_listing_that_fails_in_transit_is_retryable(call, code):
+def test_a_call_that_fails_in_transit_is_retryable(call, code):
     """Reached the state machine under botocore's own name, no Retry would match it: a paused
     source would be rolled back for one cut-short read."""
     with pytest.raises(AwsServiceUnavailable, match=code):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from botocore.exceptions import EndpointConnectionError
+
 from hcp_dr.domain.backup_fleet import FleetSelection, backup_targets
 from hcp_dr.errors import AwsRequestRejected, KubernetesApiUnavailable
 from hcp_dr.models.kinds import HOSTED_CLUSTERS
@@ -43,13 +45,17 @@ def test_every_failure_is_reported_per_cluster_and_the_rest_are_listed():
         "mc-down": FakeApi([], error=KubernetesApiUnavailable("list: HTTP 503")),
         "mc-no-crd": FakeApi([]),  # the adapter answers [] where the CRD is not served
         "mc-b": FakeApi(["three"]),
+        # A library's own error (botocore's, once its retries are spent, reading the
+        # kubeconfig): that cluster's, not the run's.
+        "mc-net": EndpointConnectionError(endpoint_url="https://secretsmanager.example"),
     })
     fleet = backup_targets(clusters, FleetSelection(), {})
     assert [(t.management_cluster, t.name) for t in fleet.targets] == [
         ("mc-a", "one"), ("mc-a", "two"), ("mc-b", "three")]
     assert fleet.unreachable == [
         {"management_cluster": "mc-denied", "error": "AwsRequestRejected"},
-        {"management_cluster": "mc-down", "error": "KubernetesApiUnavailable"}]
+        {"management_cluster": "mc-down", "error": "KubernetesApiUnavailable"},
+        {"management_cluster": "mc-net", "error": "EndpointConnectionError"}]
 
 
 def test_a_secret_name_that_is_no_cluster_id_is_reported_and_never_connected_to():

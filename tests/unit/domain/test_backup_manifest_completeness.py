@@ -67,3 +67,19 @@ def test_a_missing_part_leaves_the_backup_without_manifest(bucket, lost):
     with pytest.raises(BackupIncomplete, match="1 listed parts missing"):
         _write(bucket, location, etcd)
     assert bucket.get_json(location.manifest_key) is None
+
+
+def test_a_rerun_after_a_lost_answer_keeps_the_manifest_as_first_written(bucket):
+    """WriteManifest retried after its put succeeded (the answer lost): the manifest already
+    there says the same set, so it stands, with its own finish time, and no second version."""
+    bucket._s3.put_bucket_versioning(Bucket="backups",
+                                     VersioningConfiguration={"Status": "Enabled"})
+    location = BackupLocation.of(REF, "20261129T010000Z")
+    etcd = _backup_set(bucket, location, 2)
+    first = _write(bucket, location, etcd)
+    again = write_manifest(bucket, REF, location, consistency="online", ocp_minor=13,
+                           started_at=T0, finished_at=datetime(2026, 11, 29, 2, tzinfo=UTC),
+                           etcd=etcd)
+    assert again == first and again.finished_at == T0
+    versions = bucket._s3.list_object_versions(Bucket="backups", Prefix=location.manifest_key)
+    assert len(versions.get("Versions", [])) == 1

@@ -17,15 +17,19 @@ def _backups(ages_minutes: list[int], verified: list[bool]) -> list[RetainedBack
     ]
 
 
-def _expected(backups: list[RetainedBackup], policy: RetentionPolicy) -> set[str]:
+def _expected(backups: list[RetainedBackup], policy: RetentionPolicy,
+              now: datetime = NOW) -> set[str]:
     """Independent statement of the policy: for each rule, what it alone keeps."""
     keep = {b.backup_id for b in backups
-            if (NOW - b.taken_at).total_seconds() < policy.keep_all_hours * 3600}
-    for width, count in ((timedelta(days=1), policy.daily_days),
-                         (timedelta(weeks=1), policy.weekly_weeks)):
-        for bucket in range(count):
-            lo, hi = NOW - width * (bucket + 1), NOW - width * bucket
-            inside = [b for b in backups if lo < b.taken_at <= hi]
+            if (now - b.taken_at).total_seconds() < policy.keep_all_hours * 3600}
+    today = now.date()
+    this_monday = today - timedelta(days=today.weekday())
+    for first_day, span, count in ((today, 1, policy.daily_days),
+                                   (this_monday, 7, policy.weekly_weeks)):
+        for period in range(count):
+            start = first_day - timedelta(days=span * period)
+            inside = [b for b in backups
+                      if start <= b.taken_at.date() < start + timedelta(days=span)]
             if inside:
                 keep.add(max(inside, key=lambda b: b.taken_at).backup_id)
     verified = [b for b in backups if b.verified]
@@ -62,11 +66,34 @@ def test_newest_verified_backup_always_survives_even_a_zero_policy(ages, verifie
         assert kept == set()
 
 
-def test_one_per_day_keeps_the_newest_of_each_day():
+def test_one_per_day_keeps_the_newest_of_each_calendar_day():
     backups = [RetainedBackup(f"d{d}h{h}", NOW - timedelta(days=d, hours=h), True)
                for d in range(1, 4) for h in (1, 5, 20)]
-    # Day buckets count back from now: bucket 1 = ages [1d, 2d) holds d1h1, d1h5, d1h20.
+    # NOW is noon: d1h1 (yesterday 11:00) is yesterday's newest, d1h20 (16:00 two days ago)
+    # the newest of the day before, d2h20 of the day before that; today (the first of the
+    # days) has none, and d3h20 (16:00 four days ago) is a day too old for 4 days.
     policy = RetentionPolicy(keep_all_hours=0, daily_days=4, weekly_weeks=0)
-    assert backups_to_keep(backups, NOW, policy) == {"d1h1", "d2h1", "d3h1"}
+    assert backups_to_keep(backups, NOW, policy) == {"d1h1", "d1h20", "d2h20"}
     policy = RetentionPolicy(keep_all_hours=0, daily_days=3, weekly_weeks=0)
-    assert backups_to_keep(backups, NOW, policy) == {"d1h1", "d2h1"}
+    assert backups_to_keep(backups, NOW, policy) == {"d1h1", "d1h20"}
+
+
+def test_hourly_pruning_keeps_the_dailies_and_weeklies_the_policy_promises():
+    """Pruned after every hourly backup for 40 days, as the Backup machine does: the set that
+    is left holds one backup of each of the last 7 days and of each of the last 4 weeks."""
+    policy = RetentionPolicy(keep_all_hours=24, daily_days=7, weekly_weeks=4)
+    start = datetime(2026, 10, 1, 0, 30, tzinfo=UTC)
+    kept: list[RetainedBackup] = []
+    now = start
+    for hour in range(40 * 24):
+        now = start + timedelta(hours=hour)
+        kept.append(RetainedBackup(f"b{hour:04d}", now, True))
+        survivors = backups_to_keep(kept, now, policy)
+        kept = [b for b in kept if b.backup_id in survivors]
+    days = {b.taken_at.date() for b in kept}
+    assert {now.date() - timedelta(days=n) for n in range(7)} <= days
+    mondays = {d - timedelta(days=d.weekday()) for d in days}
+    this_monday = now.date() - timedelta(days=now.date().weekday())
+    assert {this_monday - timedelta(weeks=n) for n in range(4)} <= mondays
+    assert max(now - b.taken_at for b in kept) > timedelta(days=14)  # the 4th week back
+    assert set(survivors) == _expected(kept, policy, now)

@@ -67,8 +67,18 @@ def test_every_lambda_task_retries_transient_errors_by_name():
             assert rule["IntervalSeconds"] <= 2, name
 
 
-# Retries that wait for something else to finish, not for a blip to pass.
-DELIBERATE_WAITS = {("AcquireLocks", "BackupInProgress")}
+# Retries that wait for something else to finish, not for a blip to pass; and the source's
+# resume, which waits out a silent management cluster since its API is down until then.
+DELIBERATE_WAITS = {("AcquireLocks", "BackupInProgress"),
+                    ("ResumeSource", "KubernetesApiUnavailable")}
+
+
+def test_the_source_is_resumed_through_minutes_of_a_silent_management_cluster():
+    [transient] = [r for r in STATES["ResumeSource"]["Retry"]
+                   if "KubernetesApiUnavailable" in r["ErrorEquals"]]
+    waited = sum(transient["IntervalSeconds"] * transient["BackoffRate"] ** n
+                 for n in range(transient["MaxAttempts"]))
+    assert waited >= 5 * 60
 
 
 def test_a_running_backup_is_waited_for_and_another_migration_is_not():
