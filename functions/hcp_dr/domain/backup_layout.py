@@ -61,5 +61,10 @@ class BackupLocation:
     def encryption_key(self) -> str:
         return f"{self.prefix}encryption/secret-encryption.json"
 
+    @property
+    def encryption_backup_key(self) -> str:
+        """The previous AES key, while a rotation is under way (`aescbc.backupKey`)."""
+        return f"{self.prefix}encryption/secret-encryption-backup.json"
+
     def object_key(self, kind: str, namespace: str, name: str) -> str:
         return f"{self.prefix}objects/{kind.lower()}/{namespace}/{name}.json"

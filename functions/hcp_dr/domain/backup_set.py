@@ -41,6 +41,16 @@ OBJECT_INDEX = "objects/index.json"
 PARALLEL_TRANSFERS = 8
 
 
+def _store_key_secret(api: ManagementClusterApi, bucket: BackupBucket, ref: HostedClusterRef,
+                      name: str | None, key: str) -> None:
+    secret = api.get_secret(ref.namespace, name or "")
+    if secret is None:
+        raise EncryptionKeyMissing(f"encryption key secret {name!r} missing in {ref.namespace}")
+    secret.setdefault("apiVersion", "v1")
+    secret.setdefault("kind", "Secret")
+    bucket.put_json(key, without_status(secret))
+
+
 def store_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,
                           ref: HostedClusterRef, location: BackupLocation,
                           hosted_cluster: dict) -> dict:
@@ -48,15 +58,13 @@ def store_cluster_objects(api: ManagementClusterApi, bucket: BackupBucket,
     material = encryption_material(hosted_cluster)
     encryption = EncryptionEntry(type=material["type"], kms_key_arn=material.get("kms_key_arn"))
     if material["type"] == "aescbc":
-        secret = api.get_secret(ref.namespace, material.get("secret") or "")
-        if secret is None:
-            raise EncryptionKeyMissing(
-                f"encryption key secret {material.get('secret')!r} missing in {ref.namespace}"
-            )
-        secret.setdefault("apiVersion", "v1")
-        secret.setdefault("kind", "Secret")
-        bucket.put_json(location.encryption_key, without_status(secret))
-        encryption = EncryptionEntry(type="aescbc", key=location.encryption_key)
+        _store_key_secret(api, bucket, ref, material.get("secret"), location.encryption_key)
+        backup_key = None
+        if material.get("backup_secret"):
+            backup_key = location.encryption_backup_key
+            _store_key_secret(api, bucket, ref, material["backup_secret"], backup_key)
+        encryption = EncryptionEntry(type="aescbc", key=location.encryption_key,
+                                     backup_key=backup_key)
     objects = collect_cluster_objects(api, ref, hosted_cluster)
     keys = [location.object_key(o.kind_plural, o.namespace, o.name) for o in objects]
     # In a migration this runs while the hosted cluster is paused: the uploads go in parallel.
@@ -89,8 +97,7 @@ def write_manifest(bucket: BackupBucket, ref: HostedClusterRef, location: Backup
             exclude={"finished_at"}):
         return written  # a rerun (its first answer lost): the set is what it said it was
     listed = [manifest.etcd.key] + [o.key for o in manifest.objects]
-    if manifest.encryption.key:
-        listed.append(manifest.encryption.key)
+    listed += [k for k in (manifest.encryption.key, manifest.encryption.backup_key) if k]
     # One listing of the backup's prefix (S3 lists are strongly consistent) instead of a HEAD
     # per part; a part stored elsewhere is looked up on its own.
     present = set(bucket.keys_under(location.prefix))

@@ -112,13 +112,16 @@ def collect_cluster_objects(api: ManagementClusterApi, ref: HostedClusterRef,
 def encryption_material(hosted_cluster: dict) -> dict:
     """How the hosted cluster's secrets in etcd are encrypted: the AES key's secret or KMS ARN.
 
-    Without the same key the restored etcd data cannot be decrypted.
+    Without the same key the restored etcd data cannot be decrypted; during a key rotation
+    (`aescbc.backupKey` set) part of it is still encrypted with the previous key, which the
+    restore needs as well.
     """
     encryption = (hosted_cluster.get("spec") or {}).get("secretEncryption") or {}
     kind = encryption.get("type")
     if kind == "aescbc":
-        return {"type": "aescbc",
-                "secret": encryption.get("aescbc", {}).get("activeKey", {}).get("name")}
+        aescbc = encryption.get("aescbc") or {}
+        return {"type": "aescbc", "secret": (aescbc.get("activeKey") or {}).get("name"),
+                "backup_secret": (aescbc.get("backupKey") or {}).get("name")}
     if kind == "kms":
         aws = encryption.get("kms", {}).get("aws", {})
         return {"type": "kms", "kms_key_arn": aws.get("activeKey", {}).get("arn"),

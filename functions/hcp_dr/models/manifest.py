@@ -37,6 +37,7 @@ class EncryptionEntry(BaseModel):
 
     type: str
     key: str | None = None  # S3 key of the stored AES key secret
+    backup_key: str | None = None  # ... and of the previous key's, during a rotation
     kms_key_arn: str | None = None
 
 

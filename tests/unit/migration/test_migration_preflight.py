@@ -129,6 +129,14 @@ def test_privately_published_endpoints_are_refused_before_any_change(access: str
     _refused(PrivateEndpointAccess, source=source, match=f"endpointAccess {access}")
 
 
+def test_a_missing_previous_key_during_a_rotation_is_refused():
+    source = source_cluster()
+    hc = hosted_cluster()
+    hc["spec"]["secretEncryption"]["aescbc"]["backupKey"] = {"name": f"{NAME}-old-key"}
+    source.put(HOSTED_CLUSTERS, NS, hc)
+    _refused(EncryptionKeyMissing, source=source, match=f"{NAME}-old-key")
+
+
 def test_missing_encryption_key():
     source = source_cluster()
     source.objects.pop(("", SECRETS.plural, NS, f"{NAME}-etcd-encryption-key"))

@@ -100,12 +100,15 @@ def _require_public_endpoints(hc: dict, key: str) -> None:
 
 
 def _require_encryption_key(api: ManagementClusterApi, hc: dict, namespace: str) -> str:
+    """The AES key secret, and the previous key's during a rotation, both present."""
     material = encryption_material(hc)
-    if material["type"] == "aescbc" and (
-            not material.get("secret") or api.get_object(SECRETS, namespace,
-                                                         material["secret"]) is None):
-        raise EncryptionKeyMissing(
-            f"encryption key secret {material.get('secret')!r} missing in {namespace}")
+    if material["type"] != "aescbc":
+        return material["type"]
+    names = [material.get("secret")] + (
+        [material["backup_secret"]] if material.get("backup_secret") else [])
+    for name in names:
+        if not name or api.get_object(SECRETS, namespace, name) is None:
+            raise EncryptionKeyMissing(f"encryption key secret {name!r} missing in {namespace}")
     return material["type"]
 
 

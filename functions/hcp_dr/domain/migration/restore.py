@@ -43,7 +43,8 @@ def load_manifest(bucket: BackupBucket, state: MigrationState) -> BackupManifest
 
 
 def backed_up_objects(bucket: BackupBucket, manifest: BackupManifest) -> list[tuple[str, dict]]:
-    """The manifest's objects, plus the AES key secret when its name did not put it there."""
+    """The manifest's objects, plus the AES key secrets (the active one, and the previous one
+    during a rotation) when their names did not put them there."""
     # Read while the hosted cluster is paused on the source: in parallel.
     with ThreadPoolExecutor(max_workers=PARALLEL_TRANSFERS) as pool:
         bodies = list(pool.map(bucket.get_json, [entry.key for entry in manifest.objects]))
@@ -52,10 +53,12 @@ def backed_up_objects(bucket: BackupBucket, manifest: BackupManifest) -> list[tu
         if body is None:
             raise BackupIncomplete(f"{entry.key} is listed in the manifest but missing")
         objects.append((entry.kind, body))
-    if manifest.encryption.key:
-        key_secret = bucket.get_json(manifest.encryption.key)
+    for stored in (manifest.encryption.key, manifest.encryption.backup_key):
+        if not stored:
+            continue
+        key_secret = bucket.get_json(stored)
         if key_secret is None:
-            raise BackupIncomplete(f"{manifest.encryption.key} is missing")
+            raise BackupIncomplete(f"{stored} is missing")
         names = {(b["metadata"].get("namespace"), b["metadata"]["name"])
                  for k, b in objects if k == "secrets"}
         meta = key_secret["metadata"]
