@@ -124,17 +124,17 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "QuiesceWriters", "hcp_dr.handlers.quiesce_writers.handler",
         "Pause reconciliation and scale the etcd writers to zero, remembering replica counts",
-        uses_kubernetes=True, grants=_KUBE,
+        uses_kubernetes=True, grants=_KUBE | {LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "ResumeWriters", "hcp_dr.handlers.resume_writers.handler",
         "Scale the etcd writers back to their recorded counts and unpause reconciliation",
-        uses_kubernetes=True, grants=_KUBE,
+        uses_kubernetes=True, grants=_KUBE | {LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "SnapshotEtcd", "hcp_dr.handlers.snapshot_etcd.handler",
         "Take an etcd snapshot inside one healthy etcd pod and record its checksum and status",
-        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE,
+        uses_kubernetes=True, timeout_seconds=300, grants=_KUBE | {LOCK_TABLE_READ},
     ),
     LambdaFunctionSpec(
         "UploadSnapshot", "hcp_dr.handlers.upload_snapshot.handler",
@@ -160,12 +160,12 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "WriteBackupManifest", "hcp_dr.handlers.write_backup_manifest.handler",
         "Write the manifest that marks a backup complete and restorable",
-        grants=frozenset({BUCKET_READ, BUCKET_WRITE, KMS_USE}),
+        grants=frozenset({BUCKET_READ, BUCKET_WRITE, KMS_USE, LOCK_TABLE_READ}),
     ),
     LambdaFunctionSpec(
         "PruneBackups", "hcp_dr.handlers.prune_backups.handler",
         "Apply the grandfather-father-son retention policy to a hosted cluster's backups",
-        grants=frozenset({BACKUP_CATALOG_READ, BUCKET_DELETE, KMS_USE}),
+        grants=frozenset({BACKUP_CATALOG_READ, BUCKET_DELETE, KMS_USE, LOCK_TABLE_READ}),
     ),
     LambdaFunctionSpec(
         "ListHostedClusters", "hcp_dr.handlers.list_hosted_clusters.handler",

@@ -160,6 +160,12 @@ class PrivateEndpointAccess(PermanentError):
     "Known failure modes")."""
 
 
+class BackupLockLost(PermanentError):
+    """A backup stage ran without its execution holding the hosted cluster's lock: a stopped
+    run redriven after RecoverEndedBackup released it (or after it expired). It must not
+    quiesce, snapshot (whose clean-up removes other runs' files), complete or prune."""
+
+
 class MigrationLocksLost(PermanentError):
     """A stage that changes a cluster ran without this execution holding its locks: a stopped
     run redriven after RecoverStoppedMigration put the source back and released them (or

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, ClusterLocked
+from hcp_dr.errors import (
+    AwsRequestRejected,
+    AwsServiceUnavailable,
+    BackupLockLost,
+    ClusterLocked,
+)
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.execution_status import ExecutionStatus
@@ -42,6 +47,22 @@ def acquire_backup_lock(locks: LockTable, state: BackupState, now: int, ttl_seco
         locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "backup")
         return {"lock_id": lock, "taken_over_from": exc.holder.rsplit(":", 1)[-1]}
     return {"lock_id": lock}
+
+
+def holds_backup_lock(locks: LockTable, state: BackupState) -> bool:
+    """Whether this run (a backup, or a migration's backup stages) holds the HC's lock."""
+    lock = hosted_cluster_lock_id(state.request.namespace, state.request.name)
+    return locks.owner(lock) == state.backup.execution_id
+
+
+def require_backup_lock(locks: LockTable, state: BackupState) -> None:
+    """Before a stage that quiesces, snapshots, completes or prunes: `BackupLockLost` for a
+    stopped run redriven from the console after its recovery released the lock."""
+    if not holds_backup_lock(locks, state):
+        raise BackupLockLost(
+            f"execution {state.backup.execution_id.rsplit(':', 1)[-1]} no longer holds the "
+            f"lock of {state.request.ref.key} (stopped and recovered, then redriven?): "
+            "nothing more is changed by this run")
 
 
 def release_backup_lock(locks: LockTable, state: BackupState) -> dict:

@@ -9,13 +9,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hcp_dr import dependencies
 from hcp_dr.domain.backup_pruning import prune_backups
 from hcp_dr.domain.retention import RetentionPolicy
-from hcp_dr.handlers.backup_task import backup_state
+from hcp_dr.handlers.backup_task import owned_backup_state
 from hcp_dr.observability import logger
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
-    state = backup_state(event)
+    state = owned_backup_state(event)
     config = dependencies.settings()
     policy = RetentionPolicy(keep_all_hours=config.retention_keep_all_hours,
                              daily_days=config.retention_daily_days,

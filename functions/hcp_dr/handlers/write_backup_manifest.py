@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hcp_dr import dependencies
 from hcp_dr.domain import backup_set
-from hcp_dr.handlers.backup_task import backup_state
+from hcp_dr.handlers.backup_task import owned_backup_state
 from hcp_dr.observability import logger
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
-    state = backup_state(event)
+    state = owned_backup_state(event)
     manifest = backup_set.write_backup_manifest(dependencies.backup_bucket(), state,
                                                 datetime.now(UTC))
     summary = {
