@@ -14,6 +14,7 @@ from hcp_dr.domain.migration.restore import backed_up_objects
 from hcp_dr.errors import EncryptionKeyMissing
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.manifest import BackupManifest
+from tests.unit.migration.world import manifest_document
 
 REF = HostedClusterRef(management_cluster="source", namespace="clusters", name="cesar")
 LOCATION = BackupLocation.of(REF, "20261129T010000Z")
@@ -67,16 +68,8 @@ def test_the_restore_brings_back_both_keys():
     for key, name in ((LOCATION.encryption_key, "key-2026"),
                       (LOCATION.encryption_backup_key, "key-2025")):
         bucket.documents[key] = Secrets(name).get_secret("clusters", name)
-    manifest = BackupManifest.model_validate({
-        "schema_version": 1, "tool_version": "t", "backup_id": LOCATION.backup_id,
-        "hosted_cluster": {"namespace": REF.namespace, "name": REF.name},
-        "management_cluster": REF.management_cluster, "consistency": "quiesced",
-        "ocp_minor": 13, "started_at": "2026-11-29T01:00:00Z",
-        "finished_at": "2026-11-29T01:05:00Z",
-        "etcd": {"key": LOCATION.snapshot_key, "size_bytes": 1, "sha256": "a" * 64,
-                 "revision": 7, "total_keys": 9, "member": "etcd-0", "trailer_verified": True},
-        "encryption": {"type": "aescbc", "key": LOCATION.encryption_key,
-                       "backup_key": LOCATION.encryption_backup_key},
-        "objects": []})
+    manifest = BackupManifest.model_validate(manifest_document(LOCATION, encryption={
+        "type": "aescbc", "key": LOCATION.encryption_key,
+        "backup_key": LOCATION.encryption_backup_key}))
     restored = backed_up_objects(bucket, manifest)  # type: ignore[arg-type]
     assert sorted(body["metadata"]["name"] for _, body in restored) == ["key-2025", "key-2026"]

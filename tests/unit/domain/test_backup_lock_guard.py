@@ -6,7 +6,6 @@ counts it carries."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +15,7 @@ from hcp_dr.errors import BackupLockLost
 from hcp_dr.handlers import backup_task, quiesce_writers, resume_writers
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState
 from hcp_dr.models.kinds import DEPLOYMENTS
+from tests.unit.lambda_context import LambdaContextStub
 from tests.unit.migration.fakes import FakeLocks
 from tests.unit.migration.world import HCP_NS, NAME, NS, source_cluster
 
@@ -30,12 +30,7 @@ STATE = BackupState(
              "owner": "20260101T090003Z-0badcafe"})
 
 
-@dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "req-1"
+Context = LambdaContextStub
 
 
 def _holding(*owners: str) -> FakeLocks:

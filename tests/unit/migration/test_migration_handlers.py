@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from hcp_dr.handlers import (
     start_migration_from_alarm,
     watch_dns_cleanup,
 )
+from tests.unit.lambda_context import LambdaContextStub
 from tests.unit.migration.fakes import FakeLocks, FakeSigner
 from tests.unit.migration.test_migration_restore import _backup_set
 from tests.unit.migration.world import destination_cluster, preflighted
@@ -28,12 +28,7 @@ LIGHT = ["validate_migration_request", "acquire_migration_locks", "release_migra
          "start_migration_from_alarm", "restore_on_destination", "write_migration_report"]
 
 
-@dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "req-1"
+Context = LambdaContextStub
 
 
 def test_handlers_import_no_kubernetes_client_at_import_time():
