@@ -139,21 +139,14 @@ def _give_requests_a_deadline(api_client: k8s.ApiClient,
 
 
 @contextmanager
-def _api_call(what: str) -> Iterator[None]:
+def _api_call(what: str, rejection: Callable[[ApiException, str], Exception] = _rejection,
+              ) -> Iterator[None]:
+    """Client failures as domain errors: `rejection` reads an ApiException (`_exec_rejection`
+    for exec, whose failures the client reports without a status)."""
     try:
         yield
     except ApiException as exc:
-        raise _rejection(exc, what) from None
-    except _NETWORK_ERRORS as exc:
-        raise KubernetesApiUnavailable(f"{what}: {type(exc).__name__}") from None
-
-
-@contextmanager
-def _exec_call(what: str) -> Iterator[None]:
-    try:
-        yield
-    except ApiException as exc:
-        raise _exec_rejection(exc, what) from None
+        raise rejection(exc, what) from None
     except _NETWORK_ERRORS as exc:
         raise KubernetesApiUnavailable(f"{what}: {type(exc).__name__}") from None
 
@@ -382,7 +375,7 @@ class ManagementClusterApi:
         # `stream()` temporarily rewires the ApiClient it is given for WebSocket use, so exec
         # gets a client of its own: other calls on the shared one stay plain HTTPS.
         exec_client = k8s.ApiClient(self._api.configuration)
-        with _exec_call(what), exec_client:
+        with _api_call(what, _exec_rejection), exec_client:
             session = stream(
                 k8s.CoreV1Api(exec_client).connect_get_namespaced_pod_exec, pod, namespace,
                 container=container, command=command, stdin=stdin_line is not None,

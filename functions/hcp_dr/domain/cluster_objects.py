@@ -109,6 +109,13 @@ def collect_cluster_objects(api: ManagementClusterApi, ref: HostedClusterRef,
     return objects
 
 
+def key_secret_names(material: dict) -> list[str | None]:
+    """The AES key secrets an `encryption_material` names: the active one (None if unnamed),
+    then the previous one during a rotation."""
+    return [material.get("secret")] + (
+        [material["backup_secret"]] if material.get("backup_secret") else [])
+
+
 def encryption_material(hosted_cluster: dict) -> dict:
     """How the hosted cluster's secrets in etcd are encrypted: the AES key's secret or KMS ARN.
 

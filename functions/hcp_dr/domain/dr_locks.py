@@ -49,15 +49,25 @@ def acquire_backup_lock(locks: LockTable, state: BackupState, now: int, ttl_seco
     return {"lock_id": lock}
 
 
+def locks_lost(locks: LockTable, lock_ids: list[str], owner: str) -> str | None:
+    """Which of `lock_ids` the execution `owner` no longer holds, said for its error; None
+    when it holds them all. A stopped run, recovered (locks released) and then redriven from
+    the console, must change nothing more: the stages that change a cluster ask this first."""
+    lost = [lock for lock in lock_ids if locks.owner(lock) != owner]
+    if not lost:
+        return None
+    return (f"execution {owner.rsplit(':', 1)[-1]} no longer holds {', '.join(lost)} (stopped "
+            "and recovered, then redriven?): nothing more is changed by this run")
+
+
 def holds_backup_lock(locks: LockTable, state: BackupState) -> bool:
     """Whether this run (a backup, or a migration's backup stages) holds the HC's lock."""
     lock = hosted_cluster_lock_id(state.request.namespace, state.request.name)
-    return locks.owner(lock) == state.backup.execution_id
+    return locks_lost(locks, [lock], state.backup.execution_id) is None
 
 
 def require_backup_lock(locks: LockTable, state: BackupState) -> None:
-    """Before a stage that quiesces, snapshots, completes or prunes: `BackupLockLost` for a
-    stopped run redriven from the console after its recovery released the lock."""
+    """Before a stage that quiesces, snapshots, completes or prunes: `BackupLockLost`."""
     if not holds_backup_lock(locks, state):
         raise BackupLockLost(
             f"execution {state.backup.execution_id.rsplit(':', 1)[-1]} no longer holds the "

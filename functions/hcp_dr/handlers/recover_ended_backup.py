@@ -13,11 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from hcp_dr import dependencies
-from hcp_dr.domain.backup_recovery import (
-    EndedBackup,
-    RecoveryPatience,
-    recover_ended_backup_patiently,
-)
+from hcp_dr.domain.backup_recovery import EndedBackup, recover_ended_backup_patiently
+from hcp_dr.domain.recovery_patience import RecoveryPatience
 from hcp_dr.handlers.event_parsing import parse_event
 from hcp_dr.models.backup_state import BackupRequest
 from hcp_dr.models.execution_events import ExecutionStatusChange

@@ -23,8 +23,13 @@ def handler(event: dict, context: LambdaContext) -> dict:
     patience = RecoveryPatience(
         grace_seconds=dependencies.settings().stopped_migration_grace_seconds)
 
+    traces: list = []  # an ended execution's history does not change: read it once
+
     def recover() -> dict:
-        trace = migration_dependencies.migration_executions().trace(detail.executionArn)
+        if not traces:
+            traces.append(migration_dependencies.migration_executions().trace(
+                detail.executionArn))
+        trace = traces[0]
         stopped = StoppedMigration(detail.executionArn, trace.entered, trace.last_state_input)
         return recover_stopped_migration(dependencies.management_clusters().api,
                                          dependencies.backup_bucket(),

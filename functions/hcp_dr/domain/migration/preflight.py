@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.dns_zones import DnsZones
-from hcp_dr.domain.cluster_objects import encryption_material
+from hcp_dr.domain.cluster_objects import encryption_material, key_secret_names
 from hcp_dr.domain.migration.destination_namespaces import require_free_namespaces
 from hcp_dr.domain.migration.external_dns import (
     domain_filters,
@@ -104,9 +104,7 @@ def _require_encryption_key(api: ManagementClusterApi, hc: dict, namespace: str)
     material = encryption_material(hc)
     if material["type"] != "aescbc":
         return material["type"]
-    names = [material.get("secret")] + (
-        [material["backup_secret"]] if material.get("backup_secret") else [])
-    for name in names:
+    for name in key_secret_names(material):
         if not name or api.get_object(SECRETS, namespace, name) is None:
             raise EncryptionKeyMissing(f"encryption key secret {name!r} missing in {namespace}")
     return material["type"]

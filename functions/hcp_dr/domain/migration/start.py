@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_layout import new_backup_id
-from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, operator_lock_id
+from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, locks_lost, operator_lock_id
 from hcp_dr.errors import BackupInProgress, ClusterLocked, MigrationLocksLost
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
 from hcp_dr.models.migration import MigrationState
@@ -81,12 +81,9 @@ def require_migration_locks(locks: LockTable, state: MigrationState) -> None:
     stopped, recovered (source resumed, locks released) and then redriven from the console
     would otherwise carry on against a live source: `MigrationLocksLost` sends it down its
     failure path instead, whose steps only touch what carries this migration's id."""
-    owner = state.migration.execution_id
-    lost = [lock for lock in lock_ids(state) if locks.owner(lock) != owner]
+    lost = locks_lost(locks, lock_ids(state), state.migration.execution_id)
     if lost:
-        raise MigrationLocksLost(
-            f"execution {owner.rsplit(':', 1)[-1]} no longer holds {', '.join(lost)} (stopped "
-            "and recovered, then redriven?): nothing more is changed by this run")
+        raise MigrationLocksLost(lost)
 
 
 def release_migration_locks(locks: LockTable, state: MigrationState) -> dict:
