@@ -7,11 +7,14 @@ of the hosted cluster) so other tools can attach; Ctrl-C or SIGTERM tears everyt
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import signal
 import threading
 from pathlib import Path
 
 from sandbox.environment import Sandbox, SandboxOptions
+
+TEARDOWN_REPORT_SECONDS = 30.0
 
 
 def main() -> int:
@@ -34,6 +37,9 @@ def main() -> int:
         print("Ctrl-C to stop.", flush=True)
         stop.wait()
         print("stopping sandbox...", flush=True)
+        # A teardown that hangs says where: every thread's stack on stderr after 30 s.
+        faulthandler.dump_traceback_later(TEARDOWN_REPORT_SECONDS)
+    faulthandler.cancel_dump_traceback_later()
     (args.state_dir / "state.json").unlink(missing_ok=True)
     return 0
 

@@ -6,6 +6,7 @@ and a test that fails inside a running sandbox.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -95,7 +96,15 @@ def test_make_sandbox_cleans_up_on_signal(tmp_path: Path, stop_signal: signal.Si
         descendants = _children(process.pid)
         assert descendants, "expected etcd processes under the sandbox"
         process.send_signal(stop_signal)
-        assert process.wait(timeout=60) == 0
+        try:
+            exit_code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()  # its output then ends with the stacks of a hung teardown
+            for pid in descendants:  # no etcd left behind for the tests after this one
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"no exit within 60 s of {stop_signal.name}:\n{process.stdout.read()}")
+        assert exit_code == 0, process.stdout.read()
     finally:
         if process.poll() is None:
             process.kill()
