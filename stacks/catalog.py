@@ -109,7 +109,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "AcquireClusterLock", "hcp_dr.handlers.acquire_cluster_lock.handler",
         "Take the per-hosted-cluster DR lock (one backup or migration at a time)",
-        grants=frozenset({LOCK_TABLE, BACKUP_DESCRIBE}),
+        grants=frozenset({LOCK_TABLE, BACKUP_DESCRIBE, MIGRATION_DESCRIBE}),
     ),
     LambdaFunctionSpec(
         "ReleaseClusterLock", "hcp_dr.handlers.release_cluster_lock.handler",
@@ -196,7 +196,7 @@ LAMBDA_FUNCTIONS: tuple[LambdaFunctionSpec, ...] = (
     LambdaFunctionSpec(
         "AcquireMigrationLocks", "hcp_dr.handlers.acquire_migration_locks.handler",
         "Take the hosted cluster's DR lock and the source operator's lock",
-        grants=frozenset({LOCK_TABLE, BACKUP_DESCRIBE}),
+        grants=frozenset({LOCK_TABLE, BACKUP_DESCRIBE, MIGRATION_DESCRIBE}),
     ),
     LambdaFunctionSpec(
         "ReleaseMigrationLocks", "hcp_dr.handlers.release_migration_locks.handler",

@@ -194,16 +194,22 @@ def test_state_machine_grants_live_outside_the_function_role(synth: Synth) -> No
             assert ref(arn).startswith("WorkflowsMigrationStateMachine")
 
 
-def test_a_migration_may_describe_backups_only(synth: Synth) -> None:
-    """AcquireMigrationLocks asks whether the backup holding the lock still runs: on the
-    Backup machine's executions, nothing else."""
-    _id, properties = functions_by_name(synth)["AcquireMigrationLocks"]
+@pytest.mark.parametrize("function", ["AcquireMigrationLocks", "AcquireClusterLock"])
+def test_lock_takers_may_describe_backup_and_migration_executions_only(
+        synth: Synth, function: str) -> None:
+    """A lock's taker asks how its holder ended (a backup that no longer runs, a migration that
+    succeeded, leave locks to take over): on the executions of those two machines, nothing
+    else."""
+    _id, properties = functions_by_name(synth)[function]
     statements = [s for s in statements_by_principal(synth)[ref(properties["Role"])]
                   if "states:DescribeExecution" in as_list(s["Action"])]
-    [resource] = [flatten_reference(r) for s in statements for r in as_list(s["Resource"])]
-    machine = next(k for k in synth.of_type("AWS::StepFunctions::StateMachine")
-                   if k.startswith("WorkflowsBackupStateMachine"))
-    assert resource.endswith(f":execution:<{machine}.Name>:*"), resource
+    resources = sorted(flatten_reference(r) for s in statements for r in as_list(s["Resource"]))
+    machines = {prefix: next(k for k in synth.of_type("AWS::StepFunctions::StateMachine")
+                             if k.startswith(prefix))
+                for prefix in ("WorkflowsBackupStateMachine", "WorkflowsMigrationStateMachine")}
+    assert len(resources) == 2
+    for machine in machines.values():
+        assert sum(r.endswith(f":execution:<{machine}.Name>:*") for r in resources) == 1, resources
 
 
 def test_template_has_no_dependency_cycle(synth: Synth) -> None:

@@ -1,4 +1,4 @@
-"""Whether a Step Functions execution still runs.
+"""Whether a Step Functions execution still runs, or how it ended.
 
 A DR lock names the execution that holds it. One stopped by hand or timed out never ran its
 release, so its lock outlives it: whoever meets a lock asks this before treating the holder
@@ -22,13 +22,18 @@ class ExecutionStatus:
 
     def is_running(self, execution_arn: str) -> bool:
         """False for an execution that ended (stopped, timed out, failed) or is unknown."""
+        return self.status(execution_arn) == "RUNNING"
+
+    def status(self, execution_arn: str) -> str | None:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED...; None for an unknown execution."""
         try:
             described = self._client.describe_execution(executionArn=execution_arn)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in {"ExecutionDoesNotExist", "InvalidArn"}:
-                return False
+                return None
             if code in _THROTTLING:
                 raise AwsServiceUnavailable(f"Step Functions: {code}") from None
             raise AwsRequestRejected(f"Step Functions DescribeExecution: {code}") from None
-        return described.get("status") == "RUNNING"
+        status = described.get("status")
+        return status if isinstance(status, str) else None

@@ -4,9 +4,10 @@ An online backup changes nothing on the cluster, so its failure is only a missin
 (the freshness alarm covers that). A quiesced one scaled the etcd writers to 0: if bringing
 them back failed too, the hosted cluster's API is down, and the notification must say so
 first, with the annotation that holds the counts to restore. A snapshot file the cleanup could
-not remove fills etcd's data volume; a lock not released blocks the next runs until it
-expires. Each becomes one numbered action; no partial backup is ever offered for restore (the
-manifest is written last), so that needs no action.
+not remove fills etcd's data volume. Each becomes one numbered action; no partial backup is
+ever offered for restore (the manifest is written last), and a lock the failure path could not
+release is taken over by the next backup or migration (its holder has ended), so neither
+needs one.
 """
 
 from __future__ import annotations
@@ -64,10 +65,6 @@ def _actions(request: BackupRequest, backup_id: str, error: FailureInfo,
             f"Delete {snapshot_path(backup_id)} from the {pod} of {ref.hcp_namespace} on "
             f"{ref.management_cluster}: RemoveSnapshotFileAfterFailure failed with "
             f"{trail.cleanup_error.Error}, and the file takes space on etcd's data volume.")
-    if trail.lock_release_error is not None:
-        actions.append(
-            f"Expect backups and migrations of {ref.key} to be refused until this backup's "
-            f"lock expires: ReleaseClusterLock failed with {trail.lock_release_error.Error}.")
     return actions
 
 
@@ -80,4 +77,7 @@ def backup_failure_notice(request: BackupRequest, backup_id: str, error: Failure
                f"({request.consistency}) failed with {error.Error}; it is not offered for "
                f"restore. ")
     summary += runbook(actions, "The hosted cluster was left as it was.")
+    if trail.lock_release_error is not None:
+        summary += (f" Its lock was not released ({trail.lock_release_error.Error}); the next "
+                    f"backup or migration of {ref.key} takes it over, as this run has ended.")
     return BackupFailureNotice(writers_left_down(request, trail), tuple(actions), summary)

@@ -31,18 +31,43 @@ def operator_lock_id(management_cluster: str) -> str:
     return f"operator/{management_cluster}"
 
 
+def left_behind(holder_purpose: str | None, holder_status: str | None) -> bool:
+    """Whether a lock's holder can no longer need it, so the next run may take it over rather
+    than be refused until its TTL ends: a backup that no longer runs (stopped by hand, timed
+    out: it never ran its release), or a migration that SUCCEEDED (it migrated, but its
+    release failed). A migration that failed or was stopped keeps its locks: what it left
+    may need a person (its notice says), and RecoverStoppedMigration releases what it can."""
+    if holder_purpose == "backup":
+        return holder_status != "RUNNING"
+    return holder_purpose == "migration" and holder_status == "SUCCEEDED"
+
+
+def holder_left_it(refusal: ClusterLocked, owner: str,
+                   holder_status: Callable[[str], str | None]) -> bool:
+    """`left_behind` for the holder a refusal names. A migration holder that cannot be
+    described keeps its lock (the refusal stands); a backup's is asked as ever."""
+    if refusal.holder in (None, owner) or refusal.holder_purpose not in ("backup", "migration"):
+        return False
+    try:
+        status = holder_status(refusal.holder)
+    except (AwsRequestRejected, AwsServiceUnavailable):
+        if refusal.holder_purpose == "migration":
+            return False
+        raise
+    return left_behind(refusal.holder_purpose, status)
+
+
 def acquire_backup_lock(locks: LockTable, state: BackupState, now: int, ttl_seconds: int,
-                        is_running: Callable[[str], bool]) -> dict:
-    """The hosted cluster's lock, or `ClusterLocked`. A lock left by a backup that no longer
-    runs (stopped by hand, timed out: it never ran its release) is taken over at once rather
-    than failing every backup until its TTL ends; a migration's lock never is."""
+                        holder_status: Callable[[str], str | None]) -> dict:
+    """The hosted cluster's lock, or `ClusterLocked`. A lock `left_behind` by its holder is
+    taken over at once (from that holder only) rather than failing every backup until its
+    TTL ends."""
     lock = hosted_cluster_lock_id(state.request.namespace, state.request.name)
     owner = state.backup.execution_id
     try:
         locks.acquire(lock, owner, now, ttl_seconds, "backup")
     except ClusterLocked as exc:
-        if exc.holder_purpose != "backup" or exc.holder in (None, owner) or is_running(
-                exc.holder):
+        if not holder_left_it(exc, owner, holder_status):
             raise
         locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "backup")
         return {"lock_id": lock, "taken_over_from": exc.holder.rsplit(":", 1)[-1]}

@@ -17,6 +17,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     state = backup_state(event)
     result = acquire_backup_lock(dependencies.lock_table(), state, int(time.time()),
                                  dependencies.settings().lock_ttl_seconds,
-                                 dependencies.execution_status().is_running)
+                                 dependencies.execution_status().status)
     logger.info("lock acquired", extra=result)
     return result

@@ -18,6 +18,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     result = acquire_migration_locks(
         dependencies.lock_table(), state, int(time.time()),
         dependencies.settings().migration_lock_ttl_seconds,
-        dependencies.execution_status().is_running)
+        dependencies.execution_status().status)
     logger.info("migration locks acquired", extra=result)
     return result

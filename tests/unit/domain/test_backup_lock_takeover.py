@@ -1,5 +1,6 @@
 """A backup takes over the lock of a backup that no longer runs (stopped by hand or timed
-out: it never released it), never a running one's, never a migration's."""
+out: it never released it) and of a migration that succeeded without releasing it; never a
+running one's, never a failed or stopped migration's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from hcp_dr.domain.dr_locks import acquire_backup_lock, hosted_cluster_lock_id
-from hcp_dr.errors import ClusterLocked
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, ClusterLocked
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState
 from tests.unit.migration.fakes import FakeLocks
 
@@ -33,24 +34,52 @@ def _held_by(owner: str, purpose: str) -> FakeLocks:
 def test_the_lock_of_a_backup_that_ended_without_releasing_it_is_taken_over():
     locks, asked = _held_by(OLD, "backup"), []
 
-    result = acquire_backup_lock(locks, _state(), 1, 60, lambda arn: asked.append(arn) or False)
+    result = acquire_backup_lock(locks, _state(), 1, 60,
+                                 lambda arn: asked.append(arn) or "ABORTED")
 
     assert result == {"lock_id": LOCK, "taken_over_from": "old-run"}
     assert asked == [OLD] and locks.held[LOCK] == NEW and locks.purposes[LOCK] == "backup"
 
 
-@pytest.mark.parametrize(("purpose", "running"), [("backup", True), ("migration", False)])
-def test_a_running_backup_or_any_migration_keeps_its_lock(purpose: str, running: bool):
+@pytest.mark.parametrize(("purpose", "status"), [
+    ("backup", "RUNNING"), ("migration", "RUNNING"), ("migration", "FAILED"),
+    ("migration", "ABORTED"), ("migration", "TIMED_OUT"), ("migration", None)])
+def test_a_running_backup_and_a_migration_that_did_not_succeed_keep_the_lock(
+        purpose: str, status: str | None):
     locks = _held_by(OLD, purpose)
     with pytest.raises(ClusterLocked):
-        acquire_backup_lock(locks, _state(), 1, 60, lambda arn: running)
+        acquire_backup_lock(locks, _state(), 1, 60, lambda arn: status)
+    assert locks.held[LOCK] == OLD
+
+
+def test_the_lock_a_succeeded_migration_could_not_release_is_taken_over():
+    """It migrated; only its ReleaseMigrationLocks failed. Its lock protects nothing now, and
+    would refuse this hosted cluster's backups for the migration lock's TTL (7 days)."""
+    locks = _held_by(OLD, "migration")
+
+    result = acquire_backup_lock(locks, _state(), 1, 60, lambda arn: "SUCCEEDED")
+
+    assert result == {"lock_id": LOCK, "taken_over_from": "old-run"}
+    assert locks.held[LOCK] == NEW and locks.purposes[LOCK] == "backup"
+
+
+@pytest.mark.parametrize("refusal", [AwsRequestRejected("AccessDenied"),
+                                     AwsServiceUnavailable("ThrottlingException")])
+def test_a_migration_holder_that_cannot_be_described_keeps_its_lock(refusal: Exception):
+    locks = _held_by(OLD, "migration")
+
+    def undescribable(arn: str) -> str:
+        raise refusal
+
+    with pytest.raises(ClusterLocked):
+        acquire_backup_lock(locks, _state(), 1, 60, undescribable)
     assert locks.held[LOCK] == OLD
 
 
 def test_a_rerun_of_the_holder_needs_no_look_at_executions():
     locks = _held_by(NEW, "backup")
 
-    def never(arn: str) -> bool:
+    def never(arn: str) -> str:
         raise AssertionError("the holder itself was described")
 
     assert acquire_backup_lock(locks, _state(), 1, 60, never) == {"lock_id": LOCK}

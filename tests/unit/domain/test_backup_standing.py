@@ -65,11 +65,13 @@ def test_a_known_snapshot_pod_is_named():
     assert "from the etcd pod etcd-1 of clusters-cesar on mc-a" in action
 
 
-def test_a_lock_left_held_is_an_action_without_claiming_an_outage():
+def test_a_lock_left_held_is_said_but_asks_nothing_of_a_person():
+    """The next backup or migration takes over the lock of a backup that has ended."""
     notice = _notice("online", lock_release_error={"Error": "AwsServiceUnavailable"})
-    assert not notice.api_may_be_down
-    assert notice.subject == "hcp-dr backup failed: MANUAL ACTION REQUIRED"
-    assert "lock expires" in notice.manual_actions[0]
+    assert not notice.api_may_be_down and notice.manual_actions == ()
+    assert notice.subject == "hcp-dr backup failed"
+    assert notice.summary.endswith("(AwsServiceUnavailable); the next backup or migration of "
+                                   "clusters/cesar takes it over, as this run has ended.")
 
 
 def test_nothing_left_behind_is_said_plainly_without_the_cause_text():

@@ -97,8 +97,8 @@ def test_locks_cover_the_hc_and_the_source_operator_and_release_only_ours():
     assert len(release_migration_locks(locks, state)["released"]) == 2
 
 
-def RUNNING(_execution: str) -> bool:  # noqa: N802  (a predicate used like a constant)
-    return True
+def RUNNING(_execution: str) -> str:  # noqa: N802  (a status lookup used like a constant)
+    return "RUNNING"
 
 
 def test_a_backup_holding_the_lock_is_waited_for_another_migration_is_not():
@@ -116,8 +116,8 @@ def test_a_backup_holding_the_lock_is_waited_for_another_migration_is_not():
     other = state.model_copy(update={"migration": state.migration.model_copy(
         update={"execution_id": "other"})})
     with pytest.raises(ClusterLocked) as refused:
-        acquire_migration_locks(locks, other, 3, 60, lambda _: False)
-    assert not isinstance(refused.value, BackupInProgress)  # a migration's lock: never taken
+        acquire_migration_locks(locks, other, 3, 60, lambda _: "FAILED")
+    assert not isinstance(refused.value, BackupInProgress)  # a failed migration's: never taken
 
 
 def test_the_lock_of_a_backup_that_no_longer_runs_is_taken_over():
@@ -129,14 +129,36 @@ def test_the_lock_of_a_backup_that_no_longer_runs_is_taken_over():
     locks.acquire(hc_lock, "arn:stopped-backup", 0, 60, "backup")
     asked: list[str] = []
 
-    def ended(execution: str) -> bool:
+    def ended(execution: str) -> str:
         asked.append(execution)
-        return False
+        return "ABORTED"
 
-    acquire_migration_locks(locks, state, 1, 60, ended)
+    result = acquire_migration_locks(locks, state, 1, 60, ended)
     assert asked == ["arn:stopped-backup"]
+    assert result["taken_over_from"] == {hc_lock: "stopped-backup"}
     assert locks.held[hc_lock] == state.migration.execution_id
     assert locks.purposes[hc_lock] == "migration"
+
+
+@pytest.mark.parametrize(("status", "taken"), [("SUCCEEDED", True), ("FAILED", False),
+                                               ("ABORTED", False), ("RUNNING", False)])
+def test_locks_a_succeeded_migration_left_are_taken_over_any_other_migrations_are_not(
+        status: str, taken: bool):
+    """A migration of another hosted cluster from the same source needs the source operator's
+    lock; one that succeeded but whose release failed would refuse it for 7 days."""
+    state = preflighted()
+    locks = FakeLocks()
+    earlier = "arn:aws:states:us-east-1:111122223333:execution:Migration:earlier"
+    locks.acquire("operator/source", earlier, 0, 60, "migration")
+    if taken:
+        result = acquire_migration_locks(locks, state, 1, 60, lambda _: status)
+        assert result["taken_over_from"] == {"operator/source": "earlier"}
+        assert locks.held["operator/source"] == state.migration.execution_id
+    else:
+        with pytest.raises(ClusterLocked) as refused:
+            acquire_migration_locks(locks, state, 1, 60, lambda _: status)
+        assert not isinstance(refused.value, BackupInProgress)
+        assert locks.held["operator/source"] == earlier
 
 
 def _guest_world(ready_nodes: int, available: bool = True):

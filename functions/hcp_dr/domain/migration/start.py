@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 from hcp_dr.adapters.lock_table import LockTable
 from hcp_dr.domain.backup_layout import new_backup_id
-from hcp_dr.domain.dr_locks import hosted_cluster_lock_id, locks_lost, operator_lock_id
+from hcp_dr.domain.dr_locks import (
+    holder_left_it,
+    hosted_cluster_lock_id,
+    locks_lost,
+    operator_lock_id,
+)
 from hcp_dr.errors import BackupInProgress, ClusterLocked, MigrationLocksLost
 from hcp_dr.models.backup_state import BackupRequest, BackupRun, BackupState, ExecutionContext
 from hcp_dr.models.migration import MigrationState
@@ -57,23 +62,29 @@ def lock_ids(state: MigrationState) -> list[str]:
 
 
 def acquire_migration_locks(locks: LockTable, state: MigrationState, now: int,
-                            ttl_seconds: int, is_running: Callable[[str], bool]) -> dict:
+                            ttl_seconds: int, holder_status: Callable[[str], str | None]) -> dict:
     """Both locks, or a named refusal. A backup holding the hosted cluster's lock (a
     scheduled tick that listed it before this migration began) ends within minutes: that is
-    `BackupInProgress`, which the machine waits out; a backup that no longer runs (stopped,
-    timed out) left its lock behind, which is taken over at once. Anything else is
-    `ClusterLocked`."""
+    `BackupInProgress`, which the machine waits out. A lock `left_behind` by its holder (a
+    backup that no longer runs, a migration that succeeded but could not release it) is
+    taken over at once. Anything else is `ClusterLocked`."""
     owner = state.migration.execution_id
+    taken_over = {}
     for lock in lock_ids(state):
         try:
             locks.acquire(lock, owner, now, ttl_seconds, "migration")
         except ClusterLocked as exc:
-            if exc.holder_purpose != "backup" or exc.holder is None:
-                raise
-            if is_running(exc.holder):
+            if holder_left_it(exc, owner, holder_status):
+                locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "migration")
+                taken_over[lock] = exc.holder.rsplit(":", 1)[-1]
+            elif exc.holder_purpose == "backup" and exc.holder not in (None, owner):
                 raise BackupInProgress(str(exc)) from None
-            locks.take_over(lock, exc.holder, owner, now, ttl_seconds, "migration")
-    return {"lock_ids": lock_ids(state)}
+            else:
+                raise
+    result: dict = {"lock_ids": lock_ids(state)}
+    if taken_over:
+        result["taken_over_from"] = taken_over
+    return result
 
 
 def require_migration_locks(locks: LockTable, state: MigrationState) -> None:
