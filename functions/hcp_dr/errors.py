@@ -22,6 +22,10 @@ class PermanentError(HcpDrError):
 
 
 # --- input -------------------------------------------------------------------------------
+class ConfigurationInvalid(PermanentError):
+    """A function's environment (set by the stack) lacks a setting or holds a malformed one."""
+
+
 class InvalidRequest(PermanentError):
     """The execution input or event failed validation; nothing was changed."""
 

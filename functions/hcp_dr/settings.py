@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hcp_dr.errors import ConfigurationInvalid
+from hcp_dr.models.validation_summary import where_invalid
 
 BACKUP_MACHINE_TIMEOUT_SECONDS = 7200  # statemachines/backup.asl.json TimeoutSeconds
 MIN_BACKUP_LOCK_TTL_SECONDS = BACKUP_MACHINE_TIMEOUT_SECONDS + 600
@@ -81,5 +84,9 @@ class Settings(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_settings() -> Settings:
-    """Parse the environment once per Lambda container."""
-    return Settings.model_validate(dict(os.environ))
+    """Parse the environment once per Lambda container. The error names the variables, never
+    their values: pydantic would quote the environment, session credentials included."""
+    try:
+        return Settings.model_validate(dict(os.environ))
+    except ValidationError as exc:
+        raise ConfigurationInvalid(f"function environment: {where_invalid(exc)}") from None

@@ -1,9 +1,9 @@
 """Parse a handler's event into its pydantic model, failing with a named domain error.
 
-The error lists where the input is wrong, never the offending values: an event can carry
-something secret in a field that was put in the wrong place. Step Functions task payloads
-have no envelope, so plain pydantic validation is all Powertools' Parser would do here, and
-importing the Parser (all its built-in event models) costs ~60 ms of every cold start.
+The error lists where the input is wrong, never the offending values (`where_invalid`).
+Step Functions task payloads have no envelope, so plain pydantic validation is all
+Powertools' Parser would do here, and importing the Parser (all its built-in event models)
+costs ~60 ms of every cold start.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hcp_dr.errors import InvalidRequest
+from hcp_dr.models.validation_summary import where_invalid
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -21,8 +22,4 @@ def parse_event(model: type[ModelT], event: Any) -> ModelT:
     try:
         return model.model_validate(event)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['type']}"
-            for err in exc.errors()[:10]
-        )
-        raise InvalidRequest(f"invalid {model.__name__}: {problems}") from None
+        raise InvalidRequest(f"invalid {model.__name__}: {where_invalid(exc)}") from None
