@@ -72,8 +72,9 @@ def test_pause_records_counts_before_scaling_and_resume_restores_them():
     first_hc_patch = next(i for i, w in enumerate(kube.writes) if w[1] == "hostedclusters")
     assert first_hc_patch < first_scale
 
-    again = pause_hosted_cluster(kube, preflighted(), NOW)  # a retry sees its own zeros
-    assert again.replicas == QUIESCED
+    again = pause_hosted_cluster(kube, preflighted(), NOW.replace(minute=5))  # a rerun
+    assert again.replicas == QUIESCED  # sees its own zeros: the counts from before
+    assert again.paused_at == NOW  # and the RTO still counts from the first attempt
 
     resumed = resume_source(kube, preflighted(pause=result.model_dump()))
     assert resumed["restored_replicas"] == QUIESCED

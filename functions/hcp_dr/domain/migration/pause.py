@@ -67,8 +67,10 @@ def _pause_nodepool(api: ManagementClusterApi, nodepool: dict, migration_id: str
 
 def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState, now: datetime,
                          clock: Callable[[], datetime] | None = None) -> PauseResult:
-    """`now` (the stage's start) dates the pause for the RTO; `clock`, read once the writers'
-    pods are gone, dates the quiesce that readiness compares kubelet heartbeats with."""
+    """`now` (the stage's start) dates the pause for the RTO, unless an earlier attempt of
+    this stage already paused it (its writers' pods were still going: `WritersStillRunning`),
+    whose date the quiesce record keeps; `clock`, read once the writers' pods are gone, dates
+    the quiesce that readiness compares kubelet heartbeats with."""
     ref = state.request.source_ref
     nodepools = nodepools_of(api, ref.namespace, ref.name)
     # Another run's leftover records refuse the pause before anything changes.
@@ -77,10 +79,10 @@ def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState, now: 
         _require_not_paused_by_another(nodepool, state.migration_id)
     for nodepool in nodepools:
         _pause_nodepool(api, nodepool, state.migration_id)
-    record = pause_reconciliation(api, ref, state.migration_id, MIGRATION_QUIESCED)
+    record = pause_reconciliation(api, ref, state.migration_id, MIGRATION_QUIESCED, now)
     return PauseResult(replicas=record.replicas, paused_until_before=record.paused_until_before,
                        nodepools=sorted(np["metadata"]["name"] for np in nodepools),
-                       paused_at=now, quiesced_at=clock() if clock else now)
+                       paused_at=record.paused_at or now, quiesced_at=clock() if clock else now)
 
 
 def resume_source(api: ManagementClusterApi, state: MigrationState) -> dict:
