@@ -9,13 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectionError,
-    HTTPClientError,
-    IncompleteReadError,
-)
+from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, RecordUnreadable
 
 # Virtual-hosted, regional endpoint (`<bucket>.s3.<region>.amazonaws.com`, us-east-1 too):
@@ -35,11 +31,6 @@ def _translate(exc: ClientError, what: str) -> Exception:
     return AwsRequestRejected(f"S3 {what}: {code}")
 
 
-# What botocore raises once its own retries are spent on a connection that failed or a body
-# that stopped arriving (a read timed out, a stream cut short): the network, not the request.
-_NETWORK_ERRORS = (ConnectionError, HTTPClientError, IncompleteReadError)
-
-
 @contextmanager
 def _s3_call(what: str) -> Iterator[None]:
     """S3 refusals by their code, network failures as AwsServiceUnavailable (retried)."""
@@ -47,8 +38,8 @@ def _s3_call(what: str) -> Iterator[None]:
         yield
     except ClientError as exc:
         raise _translate(exc, what) from None
-    except _NETWORK_ERRORS as exc:
-        raise AwsServiceUnavailable(f"S3 {what}: {type(exc).__name__}") from None
+    except NETWORK_ERRORS as exc:
+        raise network_failure(f"S3 {what}", exc) from None
 
 
 class BackupBucket:

@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsServiceUnavailable
 
 PK_PREFIX = "dns-wait#"
@@ -76,6 +77,8 @@ class DnsWaits:
                 },
                 ReturnValues="ALL_NEW",
             )["Attributes"]
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             raise _translate(exc) from None
         return _wait_of(item)
@@ -94,6 +97,8 @@ class DnsWaits:
                 if "LastEvaluatedKey" not in page:
                     return waits
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             raise _translate(exc) from None
 
@@ -106,6 +111,8 @@ class DnsWaits:
                 ConditionExpression="task_token = :t",
                 ExpressionAttributeValues={":t": {"S": wait.task_token}},
             )
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False

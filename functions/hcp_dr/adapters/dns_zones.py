@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, ExternalDnsZoneNotFound
 
 _THROTTLING = {"Throttling", "ThrottlingException", "PriorRequestNotComplete",
@@ -36,6 +37,8 @@ class DnsZones:
     def _call(self, what: str, operation: Any, **kwargs: Any) -> Any:
         try:
             return operation(**kwargs)
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Route 53", exc) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _THROTTLING:

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 _THROTTLING = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
@@ -28,6 +29,8 @@ class ExecutionStatus:
         """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED...; None for an unknown execution."""
         try:
             described = self._client.describe_execution(executionArn=execution_arn)
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Step Functions", exc) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in {"ExecutionDoesNotExist", "InvalidArn"}:

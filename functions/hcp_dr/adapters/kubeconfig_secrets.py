@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import (
     AwsRequestRejected,
     AwsServiceUnavailable,
@@ -34,9 +35,10 @@ class KubeconfigSecrets:
     def load(self, cluster_id: str) -> dict[str, Any]:
         """Return the parsed kubeconfig of a registered management cluster."""
         try:
-            text = self._client.get_secret_value(SecretId=self.secret_name(cluster_id))[
-                "SecretString"
-            ]
+            text = self._client.get_secret_value(
+                SecretId=self.secret_name(cluster_id)).get("SecretString")
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Secrets Manager", exc) from None
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "ResourceNotFoundException":
@@ -50,7 +52,7 @@ class KubeconfigSecrets:
             raise AwsRequestRejected(
                 f"Secrets Manager {code} for {self.secret_name(cluster_id)!r}") from None
         try:
-            config = yaml.safe_load(text)
+            config = yaml.safe_load(text) if isinstance(text, str) else None  # binary: not ours
         except yaml.YAMLError:
             config = None
         if not isinstance(config, dict) or not config.get("clusters"):
@@ -63,10 +65,17 @@ class KubeconfigSecrets:
         """Every management cluster id that has a kubeconfig secret under the prefix."""
         ids: list[str] = []
         paginator = self._client.get_paginator("list_secrets")
-        pages = paginator.paginate(Filters=[{"Key": "name", "Values": [self._prefix]}])
-        for page in pages:
-            for secret in page["SecretList"]:
-                name = secret["Name"]
-                if name.startswith(self._prefix) and not secret.get("DeletedDate"):
-                    ids.append(name[len(self._prefix):])
+        try:
+            for page in paginator.paginate(Filters=[{"Key": "name", "Values": [self._prefix]}]):
+                for secret in page.get("SecretList", []):
+                    name = secret.get("Name", "")
+                    if name.startswith(self._prefix) and not secret.get("DeletedDate"):
+                        ids.append(name[len(self._prefix):])
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Secrets Manager", exc) from None
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _THROTTLING:
+                raise AwsServiceUnavailable(f"Secrets Manager ListSecrets: {code}") from None
+            raise AwsRequestRejected(f"Secrets Manager ListSecrets: {code}") from None
         return sorted(ids)

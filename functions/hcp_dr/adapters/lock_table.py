@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
 
 _SORT_KEY = "lock"
@@ -26,6 +27,8 @@ def _throttling_is_transient() -> Iterator[None]:
     stage's Retry (AwsServiceUnavailable) tries again; any other ClientError passes through."""
     try:
         yield
+    except NETWORK_ERRORS as exc:
+        raise network_failure("DynamoDB", exc) from None
     except ClientError as exc:
         code = exc.response["Error"]["Code"]
         if code in _THROTTLED:
@@ -79,6 +82,8 @@ class LockTable:
                     ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues=values,
                 )
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -133,6 +138,8 @@ class LockTable:
                     ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues={":me": {"S": owner}},
                 )
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsServiceUnavailable
 
 _THROTTLING = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
@@ -49,6 +50,8 @@ class MigrationExecutions:
                         executionArn=execution["executionArn"])
                     if _hosted_cluster_key(described.get("input")) == hosted_cluster_key:
                         names.append(execution["name"])
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Step Functions", exc) from None
         except ClientError as exc:
             raise _translate(exc) from None
         return names
@@ -58,6 +61,8 @@ class MigrationExecutions:
         try:
             self._client.start_execution(stateMachineArn=self._machine, name=name,
                                          input=json.dumps(payload, sort_keys=True))
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Step Functions", exc) from None
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
                 return False
@@ -85,6 +90,8 @@ class MigrationExecutions:
             for page in self._client.get_paginator("get_execution_history").paginate(
                     executionArn=execution_arn):
                 events += page.get("events", [])
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Step Functions", exc) from None
         except ClientError as exc:
             raise _translate(exc) from None
         return sorted(events, key=lambda e: e["id"])

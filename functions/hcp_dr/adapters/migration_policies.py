@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsServiceUnavailable, MigrationPoliciesInvalid
 
 _THROTTLING = {"ThrottlingException", "InternalServerError", "TooManyUpdates"}
@@ -22,6 +23,8 @@ class MigrationPolicies:
         try:
             value = self._client.get_parameter(Name=self.parameter,
                                                WithDecryption=True)["Parameter"]["Value"]
+        except NETWORK_ERRORS as exc:
+            raise network_failure("SSM", exc) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _THROTTLING:

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.adapters.backup_bucket import S3_REGIONAL_SIGV4
 from hcp_dr.domain.migration.restore_url import SignerIdentity
 from hcp_dr.errors import AwsServiceUnavailable, RestoreUrlSignerInvalid
@@ -53,6 +54,8 @@ def signer_from_secret(secretsmanager: Any, secret_id: str, region: str,
                        session: boto3.session.Session | None = None) -> S3UrlSigner:
     try:
         text = secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
+    except NETWORK_ERRORS as exc:
+        raise network_failure("Secrets Manager", exc) from None
     except ClientError as exc:
         code = exc.response["Error"]["Code"]
         if code in _THROTTLING:

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsServiceUnavailable
 
 _GONE = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "ExecutionDoesNotExist"}
@@ -25,6 +26,8 @@ class TaskResults:
     def _send(self, operation: Any, **kwargs: Any) -> bool:
         try:
             operation(**kwargs)
+        except NETWORK_ERRORS as exc:
+            raise network_failure("Step Functions", exc) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _GONE:

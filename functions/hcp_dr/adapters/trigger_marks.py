@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
 from hcp_dr.errors import AwsServiceUnavailable
 
 _SORT_KEY = "trigger"
@@ -36,6 +37,8 @@ class TriggerMarks:
                                      "OR execution_name = :me"),
                 ExpressionAttributeValues={":now": {"N": str(now)}, ":me": {"S": execution_name}},
             )
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
@@ -55,6 +58,8 @@ class TriggerMarks:
                 ConditionExpression="execution_name = :me",
                 ExpressionAttributeValues={":me": {"S": execution_name}},
             )
+        except NETWORK_ERRORS as exc:
+            raise network_failure("DynamoDB", exc) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
