@@ -52,6 +52,11 @@ class ObjectAlreadyExists(KubernetesRequestRejected):
     re-read it and decide (their own object from a rerun, or a foreign one)."""
 
 
+class ObjectNameInvalid(PermanentError):
+    """A name or namespace (read from a cluster object, a backup or a request) that cannot
+    address a Kubernetes object: refused before any request, so it cannot reach another one."""
+
+
 class HostedClusterNotFound(PermanentError):
     """The HostedCluster named in the request does not exist on its management cluster."""
 

@@ -27,6 +27,7 @@ from hcp_dr.errors import (
     KubernetesApiUnavailable,
     KubernetesRequestRejected,
     ObjectAlreadyExists,
+    ObjectNameInvalid,
 )
 from hcp_dr.models.kinds import ApiResource
 
@@ -151,6 +152,19 @@ def _api_call(what: str, rejection: Callable[[ApiException, str], Exception] = _
         raise KubernetesApiUnavailable(f"{what}: {type(exc).__name__}") from None
 
 
+# What may stand as one segment of an API path: a name or namespace read from a cluster object
+# or a backup must never climb out of it (`..`), add one (`/`) or start a query (`?`). Kubernetes
+# names are DNS subdomains or labels, `:` allowed for RBAC kinds.
+_PATH_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._:-]{0,251}[A-Za-z0-9])?")
+
+
+def require_path_names(*names: str | None) -> None:
+    """`ObjectNameInvalid` for a name that is not one path segment; None is "not given"."""
+    for name in names:
+        if name is not None and not (isinstance(name, str) and _PATH_NAME.fullmatch(name)):
+            raise ObjectNameInvalid(f"{str(name)[:80]!r} is not a Kubernetes object name")
+
+
 class ManagementClusterApi:
     """Typed access to one management cluster; construct with an authenticated ApiClient."""
 
@@ -168,6 +182,7 @@ class ManagementClusterApi:
 
     # --- custom resources -------------------------------------------------------------------
     def get_custom(self, kind: ApiResource, namespace: str, name: str) -> dict | None:
+        require_path_names(namespace, name)
         try:
             with _api_call(f"get {kind.plural} {namespace}/{name}"):
                 return self._custom.get_namespaced_custom_object(
@@ -179,6 +194,7 @@ class ManagementClusterApi:
     def list_custom(self, kind: ApiResource, namespace: str | None = None,
                     label_selector: str | None = None) -> list[dict]:
         """The objects of a kind; [] where the kind is not served (its CRD not installed)."""
+        require_path_names(namespace)
         kwargs = {"label_selector": label_selector} if label_selector else {}
         try:
             with _api_call(f"list {kind.plural} in {namespace or 'all namespaces'}"):
@@ -196,6 +212,7 @@ class ManagementClusterApi:
 
     def merge_patch_custom(self, kind: ApiResource, namespace: str, name: str,
                            patch: dict) -> dict:
+        require_path_names(namespace, name)
         with _api_call(f"patch {kind.plural} {namespace}/{name}"):
             return self._custom.patch_namespaced_custom_object(
                 kind.group, kind.version, namespace, kind.plural, name, patch
@@ -203,11 +220,13 @@ class ManagementClusterApi:
 
     # --- core and apps ---------------------------------------------------------------------
     def list_pods(self, namespace: str, label_selector: str) -> list[dict]:
+        require_path_names(namespace)
         with _api_call(f"list pods in {namespace}"):
             pods = self._core.list_namespaced_pod(namespace, label_selector=label_selector)
         return [self._plain(p) for p in pods.items]
 
     def get_secret(self, namespace: str, name: str) -> dict | None:
+        require_path_names(namespace, name)
         try:
             with _api_call(f"get secret {namespace}/{name}"):
                 return self._plain(self._core.read_namespaced_secret(name, namespace))
@@ -216,6 +235,7 @@ class ManagementClusterApi:
 
     def get_deployment_replicas(self, namespace: str, name: str) -> int | None:
         """Desired replicas of a deployment, or None when it does not exist."""
+        require_path_names(namespace, name)
         try:
             with _api_call(f"read scale of deployment {namespace}/{name}"):
                 scale = self._apps.read_namespaced_deployment_scale(name, namespace)
@@ -224,12 +244,14 @@ class ManagementClusterApi:
         return int(scale.spec.replicas or 0)
 
     def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        require_path_names(namespace, name)
         with _api_call(f"scale deployment {namespace}/{name}"):
             self._apps.patch_namespaced_deployment_scale(
                 name, namespace, {"spec": {"replicas": replicas}}
             )
 
     def get_statefulset(self, namespace: str, name: str) -> dict | None:
+        require_path_names(namespace, name)
         try:
             with _api_call(f"get statefulset {namespace}/{name}"):
                 return self._plain(self._apps.read_namespaced_stateful_set(name, namespace))
@@ -243,6 +265,7 @@ class ManagementClusterApi:
 
     @staticmethod
     def _path(kind: ApiResource, namespace: str | None, name: str | None = None) -> str:
+        require_path_names(namespace, name)
         root = f"/api/{kind.version}" if not kind.group else f"/apis/{kind.group}/{kind.version}"
         scoped = f"{root}/namespaces/{namespace}" if namespace is not None else root
         return f"{scoped}/{kind.plural}" + (f"/{name}" if name else "")
@@ -371,6 +394,7 @@ class ManagementClusterApi:
         (presigned URLs) reach a pod command without appearing in its argv or in the API
         server's audit log of the exec request.
         """
+        require_path_names(namespace, pod, container)
         what = f"exec in pod {namespace}/{pod}"
         # `stream()` temporarily rewires the ApiClient it is given for WebSocket use, so exec
         # gets a client of its own: other calls on the shared one stay plain HTTPS.

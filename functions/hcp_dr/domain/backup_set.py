@@ -43,8 +43,12 @@ PARALLEL_TRANSFERS = 8
 
 def _store_key_secret(api: ManagementClusterApi, bucket: BackupBucket, ref: HostedClusterRef,
                       name: str | None, key: str) -> None:
-    secret = api.get_secret(ref.namespace, name or "")
-    if secret is None:
+    if not name:  # `aescbc.activeKey: {}`: nothing to fetch, and "" would list every secret
+        raise EncryptionKeyMissing(f"HostedCluster {ref.key} names no AES key secret "
+                                   "(spec.secretEncryption.aescbc.activeKey.name)")
+    secret = api.get_secret(ref.namespace, name)
+    if secret is None or secret.get("kind", "Secret") != "Secret" or not isinstance(
+            secret.get("data"), dict):
         raise EncryptionKeyMissing(f"encryption key secret {name!r} missing in {ref.namespace}")
     secret.setdefault("apiVersion", "v1")
     secret.setdefault("kind", "Secret")

@@ -73,3 +73,37 @@ def test_the_restore_brings_back_both_keys():
         "backup_key": LOCATION.encryption_backup_key}))
     restored = backed_up_objects(bucket, manifest)  # type: ignore[arg-type]
     assert sorted(body["metadata"]["name"] for _, body in restored) == ["key-2025", "key-2026"]
+
+
+@pytest.mark.parametrize("active_key", [{}, {"name": ""}, None])
+def test_an_unnamed_active_key_refuses_the_backup_before_any_read_or_write(
+        monkeypatch, active_key: dict | None):
+    """`activeKey: {}` once made the backup read `secrets/` (a SecretList, stored as the key)
+    and report SUCCEEDED with no key to restore with."""
+    monkeypatch.setattr(backup_set, "collect_cluster_objects", lambda *_: [])
+    asked: list[str] = []
+
+    class Watching(Secrets):
+        def get_secret(self, namespace: str, name: str) -> dict | None:
+            asked.append(name)
+            return {"kind": "SecretList", "items": []}
+
+    bucket = Bucket()
+    hosted_cluster = {"spec": {"secretEncryption": {"type": "aescbc",
+                                                    "aescbc": {"activeKey": active_key}}}}
+    with pytest.raises(EncryptionKeyMissing, match="names no AES key secret"):
+        backup_set.store_cluster_objects(Watching(), bucket, REF, LOCATION, hosted_cluster)
+    assert asked == [] and bucket.documents == {}
+
+
+def test_what_is_not_a_secret_is_not_stored_as_the_key(monkeypatch):
+    monkeypatch.setattr(backup_set, "collect_cluster_objects", lambda *_: [])
+
+    class Listing(Secrets):
+        def get_secret(self, namespace: str, name: str) -> dict | None:
+            return {"kind": "SecretList", "items": [], "metadata": {}}
+
+    bucket = Bucket()
+    with pytest.raises(EncryptionKeyMissing, match="key-2026"):
+        backup_set.store_cluster_objects(Listing(), bucket, REF, LOCATION, ROTATING)
+    assert bucket.documents == {}
