@@ -115,6 +115,10 @@ class EncryptionKeyMissing(PermanentError):
     """The AES-CBC key secret the HostedCluster names does not exist: data would be lost."""
 
 
+class BackupObjectCorrupted(PermanentError):
+    """A stored object of a backup set no longer matches the SHA-256 its manifest recorded."""
+
+
 class BackupIncomplete(PermanentError):
     """A part of the backup set that the manifest would list is missing from S3."""
 

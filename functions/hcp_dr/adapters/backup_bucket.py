@@ -42,6 +42,16 @@ def _s3_call(what: str) -> Iterator[None]:
         raise network_failure(f"S3 {what}", exc) from None
 
 
+def canonical_json(document: Any) -> bytes:
+    """The bytes a JSON document is stored as: parsing them back and serializing again gives
+    the same bytes, so a reader can check a document against the digest taken at writing."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def json_sha256(document: Any) -> str:
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
 class BackupBucket:
     def __init__(self, s3: Any, bucket: str, kms_key_id: str) -> None:
         self._s3 = s3
@@ -90,8 +100,8 @@ class BackupBucket:
         return all(entry["Key"] != key for entry in found.get("Contents", []))
 
     def put_json(self, key: str, document: Any) -> str:
-        """Store a JSON document SSE-KMS encrypted; returns its SHA-256 (hex)."""
-        body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+        """Store a JSON document SSE-KMS encrypted; returns its SHA-256 (hex, `json_sha256`)."""
+        body = canonical_json(document)
         with _s3_call(f"put {key}"):
             self._s3.put_object(
                 Bucket=self.bucket, Key=key, Body=body, ContentType="application/json",

@@ -29,7 +29,7 @@ class BackupObjectEntry(BaseModel):
     kind: str
     namespace: str
     name: str
-    sha256: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class EncryptionEntry(BaseModel):

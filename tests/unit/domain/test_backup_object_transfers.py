@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from hcp_dr.adapters.backup_bucket import json_sha256
 from hcp_dr.domain import backup_set
 from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.cluster_objects import ClusterObject
 from hcp_dr.domain.migration.restore import backed_up_objects
-from hcp_dr.errors import BackupIncomplete
+from hcp_dr.errors import BackupIncomplete, BackupObjectCorrupted
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.manifest import BackupManifest
 
@@ -41,7 +42,7 @@ class MeetingBucket:
     def put_json(self, key: str, document: Any) -> str:
         self._meet()
         self.documents[key] = document
-        return f"digest-of-{document.get('metadata', {}).get('name')}"
+        return json_sha256(document)
 
     def get_json(self, key: str) -> Any | None:
         self._meet()
@@ -61,7 +62,7 @@ def test_objects_are_stored_in_parallel_and_listed_in_order(monkeypatch) -> None
     assert result == {"objects": COUNT, "encryption": "kms"}
     index = bucket.documents[LOCATION.prefix + backup_set.OBJECT_INDEX]
     assert [(o["name"], o["sha256"]) for o in index["objects"]] == [
-        (f"s{i:02}", f"digest-of-s{i:02}") for i in range(COUNT)]
+        (o.name, json_sha256(o.body)) for o in _objects()]
 
 
 def _manifest(bucket: MeetingBucket) -> BackupManifest:
@@ -70,7 +71,7 @@ def _manifest(bucket: MeetingBucket) -> BackupManifest:
         key = LOCATION.object_key(obj.kind_plural, obj.namespace, obj.name)
         bucket.documents[key] = obj.body
         entries.append({"key": key, "kind": obj.kind_plural, "namespace": obj.namespace,
-                        "name": obj.name, "sha256": "0" * 64})
+                        "name": obj.name, "sha256": json_sha256(obj.body)})
     return BackupManifest.model_validate({
         "schema_version": 1, "tool_version": "t", "backup_id": LOCATION.backup_id,
         "hosted_cluster": {"namespace": REF.namespace, "name": REF.name},
@@ -96,4 +97,15 @@ def test_a_listed_object_missing_from_the_bucket_stops_the_read() -> None:
     manifest = _manifest(bucket)
     del bucket.documents[manifest.objects[5].key]
     with pytest.raises(BackupIncomplete, match=manifest.objects[5].key):
+        backed_up_objects(bucket, manifest)  # type: ignore[arg-type]
+
+
+def test_an_object_changed_since_the_backup_stops_the_read() -> None:
+    """Its SHA-256 no longer matches the manifest's: restoring it would put on the destination
+    something the backup never saw."""
+    bucket = MeetingBucket()
+    manifest = _manifest(bucket)
+    bucket.documents[manifest.objects[3].key] = {
+        "metadata": {"name": "s03", "namespace": "clusters"}, "data": {"injected": "eA=="}}
+    with pytest.raises(BackupObjectCorrupted, match=manifest.objects[3].key):
         backed_up_objects(bucket, manifest)  # type: ignore[arg-type]

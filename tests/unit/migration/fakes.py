@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from hcp_dr.adapters.backup_bucket import json_sha256
 from hcp_dr.adapters.dns_waits import DnsWait
 from hcp_dr.adapters.dns_zones import DnsRecord
 from hcp_dr.domain.migration.restore_url import SignerIdentity
@@ -179,7 +180,7 @@ class FakeBucket:
 
     def put_json(self, key: str, document: Any) -> str:
         self.documents[key] = copy.deepcopy(document)
-        return "0" * 64
+        return json_sha256(document)
 
     def get_json(self, key: str) -> Any | None:
         return copy.deepcopy(self.documents.get(key))

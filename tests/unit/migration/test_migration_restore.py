@@ -15,6 +15,7 @@ from hcp_dr.errors import (
     BackupIncomplete,
     ForeignObjectsOnDestination,
     KubernetesRequestRejected,
+    RecordUnreadable,
     RestoreUrlTooLong,
 )
 from hcp_dr.models.cluster import HostedClusterRef
@@ -60,9 +61,9 @@ def _backup_set() -> FakeBucket:
     entries = []
     for kind, body in objects:
         key = LOCATION.object_key(kind, body["metadata"]["namespace"], body["metadata"]["name"])
-        bucket.put_json(key, body)
+        digest = bucket.put_json(key, body)
         entries.append({"key": key, "kind": kind, "namespace": body["metadata"]["namespace"],
-                        "name": body["metadata"]["name"], "sha256": "0" * 64})
+                        "name": body["metadata"]["name"], "sha256": digest})
     key_secret = {"metadata": {"name": "shared-aes-key", "namespace": NS}, "data": {"key": "k"}}
     bucket.put_json(LOCATION.encryption_key, key_secret)
     bucket.put_json(LOCATION.manifest_key, manifest_document(LOCATION, objects=entries))
@@ -211,3 +212,31 @@ def test_missing_backup_set_fails_before_anything_is_created():
     with pytest.raises(BackupIncomplete):
         restore_on_destination(kube, FakeBucket(), FakeSigner(), preflighted(), NOW)
     assert kube.writes == []
+
+
+def _with_manifest(change) -> FakeBucket:
+    bucket = _backup_set()
+    document = bucket.get_json(LOCATION.manifest_key)
+    change(document)
+    bucket.put_json(LOCATION.manifest_key, document)
+    return bucket
+
+
+@pytest.mark.parametrize(("what", "change"), [
+    ("a snapshot key outside the backup",
+     lambda m: m["etcd"].update(key="backups/clusters/other/20250101T000000Z-0a1b2c3d/etcd.db")),
+    ("an object key outside the backup",
+     lambda m: m["objects"][1].update(key="backups/clusters/other/x/objects/secrets/a.json")),
+    ("an AES key outside the backup",
+     lambda m: m["encryption"].update(key="backups/clusters/other/x/encryption/key.json")),
+    ("another backup id", lambda m: m.update(backup_id="20250101T000000Z-0a1b2c3d")),
+    ("another hosted cluster", lambda m: m.update(hosted_cluster={"namespace": NS,
+                                                                  "name": "other"})),
+    ("a malformed field", lambda m: m["etcd"].update(sha256="SECRET-LOOKING-VALUE")),
+])
+def test_a_manifest_that_does_not_describe_this_backup_refuses_before_any_create(what, change):
+    kube, signer = destination_cluster(), FakeSigner()
+    with pytest.raises(RecordUnreadable) as refused:
+        restore_on_destination(kube, _with_manifest(change), signer, preflighted(), NOW)
+    assert kube.writes == [] and signer.calls == 0, what
+    assert "SECRET-LOOKING-VALUE" not in str(refused.value)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hcp_dr.adapters.backup_bucket import BackupBucket
+from pydantic import ValidationError
+
+from hcp_dr.adapters.backup_bucket import BackupBucket, json_sha256
 from hcp_dr.domain.backup_layout import BackupLocation
 from hcp_dr.domain.backup_set import PARALLEL_TRANSFERS
 from hcp_dr.domain.migration.identity import created_by, location_of
@@ -21,25 +23,53 @@ from hcp_dr.domain.migration.restore_plan import PlannedCreate, restore_plan, re
 from hcp_dr.domain.migration.restore_url import UrlSigner, build_restore_url
 from hcp_dr.errors import (
     BackupIncomplete,
+    BackupObjectCorrupted,
     ForeignObjectsOnDestination,
     KubernetesRequestRejected,
     MigrationStateIncomplete,
     ObjectAlreadyExists,
+    RecordUnreadable,
 )
 from hcp_dr.models.kinds import HOSTED_CLUSTERS, HOSTED_CONTROL_PLANES, NAMESPACES
 from hcp_dr.models.manifest import BackupManifest
 from hcp_dr.models.migration import MigrationState, RestoreResult
+from hcp_dr.models.validation_summary import where_invalid
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 
 def load_manifest(bucket: BackupBucket, state: MigrationState) -> BackupManifest:
+    """This migration's manifest, or a named refusal before anything is created. Everything it
+    lists must lie under its own backup's prefix: the snapshot key is presigned for the
+    destination's etcd, and the objects are created on the destination."""
     location = BackupLocation.of(state.request.source_ref, state.migration_id)
     document = bucket.get_json(location.manifest_key)
     if document is None:
         raise BackupIncomplete(f"{location.prefix}: no manifest; the backup stage did not finish")
-    return BackupManifest.model_validate(document)
+    try:
+        manifest = BackupManifest.model_validate(document)
+    except ValidationError as exc:
+        raise RecordUnreadable(f"{location.manifest_key}: {where_invalid(exc)}") from None
+    ref = state.request.source_ref
+    if manifest.backup_id != state.migration_id or manifest.hosted_cluster != {
+            "namespace": ref.namespace, "name": ref.name}:
+        raise RecordUnreadable(f"{location.manifest_key} describes another backup")
+    listed = [manifest.etcd.key, *(e.key for e in manifest.objects),
+              *(k for k in (manifest.encryption.key, manifest.encryption.backup_key) if k)]
+    outside = [key for key in listed if not key.startswith(location.prefix)]
+    if outside:
+        raise RecordUnreadable(f"{location.manifest_key} lists {len(outside)} object(s) outside "
+                               f"{location.prefix}")
+    return manifest
+
+
+def _stored_object(key: str, body: Any) -> dict:
+    """An object body as the restore needs it: a mapping with a metadata.name."""
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+        raise RecordUnreadable(f"{key} is not a Kubernetes object")
+    return body
 
 
 def backed_up_objects(bucket: BackupBucket, manifest: BackupManifest) -> list[tuple[str, dict]]:
@@ -52,13 +82,16 @@ def backed_up_objects(bucket: BackupBucket, manifest: BackupManifest) -> list[tu
     for entry, body in zip(manifest.objects, bodies, strict=True):
         if body is None:
             raise BackupIncomplete(f"{entry.key} is listed in the manifest but missing")
-        objects.append((entry.kind, body))
+        if json_sha256(body) != entry.sha256:  # changed since the backup wrote it
+            raise BackupObjectCorrupted(f"{entry.key} differs from the SHA-256 in the manifest")
+        objects.append((entry.kind, _stored_object(entry.key, body)))
     for stored in (manifest.encryption.key, manifest.encryption.backup_key):
         if not stored:
             continue
         key_secret = bucket.get_json(stored)
         if key_secret is None:
             raise BackupIncomplete(f"{stored} is missing")
+        key_secret = _stored_object(stored, key_secret)
         names = {(b["metadata"].get("namespace"), b["metadata"]["name"])
                  for k, b in objects if k == "secrets"}
         meta = key_secret["metadata"]
