@@ -74,13 +74,16 @@ def ready_workers(nodes: list[dict], leases: list[dict] | None = None,
 def hosted_cluster_state(destination: ManagementClusterApi, connect: GuestConnector,
                          state: MigrationState) -> tuple[bool, int, int]:
     """(HC Available, Ready workers heard since the pause, workers wanted) on the
-    destination, as of now."""
+    destination, as of now. The workers wanted are never fewer than the source's NodePools
+    asked for at preflight: NodePools not (yet) served on the destination must not make
+    zero workers enough to tear the source down."""
     ref = state.request.destination_ref
     hc = destination.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
     if hc is None:
         raise HostedClusterNotFound(
             f"HostedCluster {ref.key} is gone from {ref.management_cluster}")
-    wanted = desired_workers(nodepools_of(destination, ref.namespace, ref.name))
+    wanted = max(desired_workers(nodepools_of(destination, ref.namespace, ref.name)),
+                 state.preflight.expected_nodes if state.preflight else 0)
     if not condition_true(hc, "Available"):
         return False, 0, wanted
     try:
