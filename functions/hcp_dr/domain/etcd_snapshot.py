@@ -11,16 +11,22 @@ import json
 import shlex
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from hcp_dr.domain.etcd_members import ETCD_CONTAINER
 from hcp_dr.domain.etcd_tooling import SNAPSHOT_DIR, EtcdTooling
 from hcp_dr.errors import InsufficientSnapshotSpace, PodCommandFailed, SnapshotFailed
 from hcp_dr.models.backup_records import SnapshotRecord
+from hcp_dr.models.validation_summary import where_invalid
 
 if TYPE_CHECKING:
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 # Exit code the snapshot script uses when the volume cannot hold another copy of the db.
 _NO_SPACE_EXIT = 28
+# Under RemoveSnapshotFile's 60-s Lambda timeout, so a hung exec ends as the adapter's own
+# KubernetesApiUnavailable (retried three times) rather than as a Lambda timeout.
+REMOVE_TIMEOUT_SECONDS = 40
 _SAVE_TIMEOUT_SECONDS = 180
 # Headroom over the current database size that must be free before snapshotting.
 _SPACE_FACTOR_PERCENT = 120
@@ -82,7 +88,12 @@ def take_snapshot(api: ManagementClusterApi, hcp_namespace: str, pod: str,
         raise SnapshotFailed(
             f"{hcp_namespace}/{pod}: exit {result.exit_code}: {result.stderr.strip()[-500:]}"
         )
-    report = _parse_report(result.stdout)
+    return _snapshot_record(_parse_report(result.stdout), pod, path, f"{hcp_namespace}/{pod}")
+
+
+def _snapshot_record(report: dict[str, str], pod: str, path: str, where: str) -> SnapshotRecord:
+    """What the pod reported, checked: a digest that is not one, an empty file or a status
+    that is not etcdctl's is `SnapshotFailed`, before anything is uploaded."""
     try:
         status = json.loads(report["status"])
         return SnapshotRecord(
@@ -90,8 +101,11 @@ def take_snapshot(api: ManagementClusterApi, hcp_namespace: str, pod: str,
             revision=int(status["revision"]), total_keys=int(status["totalKey"]),
             etcd_hash=int(status["hash"]), stale_removed=int(report.get("stale_removed", 0)),
         )
-    except (KeyError, ValueError) as exc:
-        raise SnapshotFailed(f"{hcp_namespace}/{pod}: unreadable snapshot report ({exc})") from None
+    except ValidationError as exc:
+        raise SnapshotFailed(f"{where}: snapshot report: {where_invalid(exc)}") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SnapshotFailed(
+            f"{where}: unreadable snapshot report ({type(exc).__name__})") from None
 
 
 def remove_snapshot_file(api: ManagementClusterApi, hcp_namespace: str, pod: str,
@@ -99,7 +113,8 @@ def remove_snapshot_file(api: ManagementClusterApi, hcp_namespace: str, pod: str
     """Delete this backup's snapshot file from the pod's volume; True if the pod answered."""
     path = shlex.quote(snapshot_path(backup_id))
     result = api.run_in_pod(hcp_namespace, pod, ETCD_CONTAINER,
-                            ["/bin/sh", "-c", f"rm -f {path} {path}.part"], timeout_seconds=60)
+                            ["/bin/sh", "-c", f"rm -f {path} {path}.part"],
+                            timeout_seconds=REMOVE_TIMEOUT_SECONDS)
     if result.exit_code != 0:
         raise PodCommandFailed(f"{hcp_namespace}/{pod}: rm exited {result.exit_code}")
     return True

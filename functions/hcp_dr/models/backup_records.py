@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class QuiesceRecord(BaseModel):
@@ -33,12 +33,13 @@ class SnapshotRecord(BaseModel):
 
     pod: str
     path: str
-    sha256: str  # hex
-    size_bytes: int
-    revision: int
-    total_keys: int
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(gt=0)
+    revision: int = Field(ge=0)
+    total_keys: int = Field(ge=0)
     etcd_hash: int
-    stale_removed: int = 0  # leftover hcp-dr snapshot files of earlier runs deleted first
+    # Leftover hcp-dr snapshot files of earlier runs deleted first.
+    stale_removed: int = Field(0, ge=0)
 
 
 class UploadRecord(BaseModel):

@@ -218,7 +218,7 @@ def test_not_ready_is_transient(ready, available):
 def test_nodepools_missing_on_the_destination_do_not_make_zero_workers_enough():
     """The source's NodePools asked for 2 workers at preflight; a destination that serves no
     NodePool (not restored yet, or its CRD missing) must not pass with 0 Ready."""
-    destination, guest, connect, _ = _guest_world(0)
+    destination, _guest, connect, _ = _guest_world(0)
     destination.objects = {k: v for k, v in destination.objects.items() if k[1] != "nodepools"}
     assert preflighted().preflight.expected_nodes == 2
     with pytest.raises(HostedClusterNotReady, match="0 of 2"):
