@@ -80,6 +80,11 @@ class ClusterLocked(PermanentError):
         self.holder = holder  # the holding execution's ARN, when known
 
 
+class LockChangingHands(TransientError):
+    """The DR lock changed hands while this run looked at it (released and taken between our
+    write and our read, or taken over by another run first): the stage's retry looks again."""
+
+
 class BackupInProgress(TransientError):
     """A backup of this hosted cluster holds the DR lock. It ends within minutes, so a
     migration waits for it (the Migration machine retries) instead of failing."""

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
-from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
+from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked, LockChangingHands
 
 _SORT_KEY = "lock"
 _THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
@@ -57,14 +57,14 @@ class LockTable:
                     f"{lock_id} is locked by {purpose_held} execution "
                     f"{owner_held.rsplit(':', 1)[-1]}",
                     holder_purpose=purpose_held, holder=owner_held)
-        raise ClusterLocked(f"{lock_id} is changing hands; try again")
+        raise LockChangingHands(f"{lock_id} is changing hands; try again")
 
     def take_over(self, lock_id: str, stale_owner: str, owner: str, now: int,
                   ttl_seconds: int, purpose: str) -> None:
         """Take a lock whose holder is known to have ended, only if that holder still has it."""
         if not self._put(lock_id, owner, now, ttl_seconds, purpose, "#o = :stale",
                          {":stale": {"S": stale_owner}}):
-            raise ClusterLocked(f"{lock_id} changed hands while being taken over")
+            raise LockChangingHands(f"{lock_id} changed hands while being taken over")
 
     def _put(self, lock_id: str, owner: str, now: int, ttl_seconds: int, purpose: str,
              condition: str, values: dict[str, Any]) -> bool:

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from hcp_dr.adapters.lock_table import LockTable
-from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked
+from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked, LockChangingHands
 
 LOCK = "hosted-cluster/clusters/cesar"
 
@@ -45,7 +45,7 @@ def test_an_expired_lock_is_taken_over_whatever_held_it(locks):
 
 def test_a_lock_is_taken_over_only_from_the_holder_that_ended(locks):
     locks.acquire(LOCK, "stopped-backup", 100, 60, "backup")
-    with pytest.raises(ClusterLocked, match="changed hands"):
+    with pytest.raises(LockChangingHands, match="changed hands"):  # transient: looked at again
         locks.take_over(LOCK, "some-other-run", "migration-1", 101, 60, "migration")
     locks.take_over(LOCK, "stopped-backup", "migration-1", 101, 60, "migration")
     with pytest.raises(ClusterLocked) as refused:
@@ -94,3 +94,22 @@ def test_throttling_is_a_retryable_error_for_every_lock_call(call):
     Retry names, not as a raw ClientError no Retry matches."""
     with pytest.raises(AwsServiceUnavailable, match="ThrottlingException"):
         call(LockTable(_Throttled(), "locks"))
+
+
+def test_a_lock_that_keeps_changing_hands_is_looked_at_again_not_refused(locks):
+    """Refused twice, with nobody holding it when we look: a race the stage's Retry resolves
+    (LockChangingHands is transient), not another run's lock (ClusterLocked fails at once)."""
+    client = locks._client
+
+    class AlwaysRefusedNeverHeld:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def put_item(self, **kwargs):
+            raise ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "PutItem")
+
+        def get_item(self, **kwargs):
+            return {}
+
+    with pytest.raises(LockChangingHands):
+        LockTable(AlwaysRefusedNeverHeld(), "locks").acquire(LOCK, "m-1", 1, 60, "migration")

@@ -293,10 +293,10 @@ class FakeLocks:
 
     def take_over(self, lock_id: str, stale_owner: str, owner: str, now: int,
                   ttl_seconds: int, purpose: str) -> None:
-        from hcp_dr.errors import ClusterLocked
+        from hcp_dr.errors import LockChangingHands
 
         if self.held.get(lock_id) != stale_owner:
-            raise ClusterLocked(f"{lock_id} changed hands")
+            raise LockChangingHands(f"{lock_id} changed hands")
         self.held[lock_id], self.purposes[lock_id] = owner, purpose
 
     def owner(self, lock_id: str) -> str | None:
