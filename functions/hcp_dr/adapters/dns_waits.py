@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 PK_PREFIX = "dns-wait#"
 _THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException",
@@ -40,7 +40,7 @@ def _translate(exc: ClientError) -> Exception:
     code = exc.response.get("Error", {}).get("Code", "")
     if code in _THROTTLING:
         return AwsServiceUnavailable(f"DynamoDB: {code}")
-    return exc
+    return AwsRequestRejected(f"DynamoDB: {code}")
 
 
 def _wait_of(item: dict[str, Any]) -> DnsWait:

@@ -14,17 +14,25 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
-from hcp_dr.errors import AwsServiceUnavailable, ClusterLocked, LockChangingHands
+from hcp_dr.errors import (
+    AwsRequestRejected,
+    AwsServiceUnavailable,
+    ClusterLocked,
+    LockChangingHands,
+)
 
 _SORT_KEY = "lock"
+_CONDITION_FAILED = "ConditionalCheckFailedException"
 _THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
                         "InternalServerError", "RequestLimitExceeded"})
 
 
 @contextmanager
 def _throttling_is_transient() -> Iterator[None]:
-    """DynamoDB throttling or an internal error once botocore's own retries are spent: the
-    stage's Retry (AwsServiceUnavailable) tries again; any other ClientError passes through."""
+    """DynamoDB throttling, an internal error or the network once botocore's own retries are
+    spent: the stage's Retry (AwsServiceUnavailable) tries again. A failed condition passes
+    through to the caller, for whom it is an answer; anything else is AwsRequestRejected,
+    by its code (the message may quote the item)."""
     try:
         yield
     except NETWORK_ERRORS as exc:
@@ -33,7 +41,9 @@ def _throttling_is_transient() -> Iterator[None]:
         code = exc.response["Error"]["Code"]
         if code in _THROTTLED:
             raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
-        raise
+        if code == _CONDITION_FAILED:  # the caller's answer, not a failure
+            raise
+        raise AwsRequestRejected(f"DynamoDB: {code}") from None
 
 
 class LockTable:

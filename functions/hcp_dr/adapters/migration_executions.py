@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 _THROTTLING = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
 
@@ -24,7 +24,7 @@ def _translate(exc: ClientError) -> Exception:
     code = exc.response.get("Error", {}).get("Code", "")
     if code in _THROTTLING:
         return AwsServiceUnavailable(f"Step Functions: {code}")
-    return exc
+    return AwsRequestRejected(f"Step Functions: {code}")
 
 
 @dataclass(frozen=True)

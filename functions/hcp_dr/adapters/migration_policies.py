@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
-from hcp_dr.errors import AwsServiceUnavailable, MigrationPoliciesInvalid
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable, MigrationPoliciesInvalid
 
 _THROTTLING = {"ThrottlingException", "InternalServerError", "TooManyUpdates"}
 
@@ -31,7 +31,7 @@ class MigrationPolicies:
                 raise AwsServiceUnavailable(f"SSM: {code}") from None
             if code == "ParameterNotFound":
                 raise MigrationPoliciesInvalid(f"parameter {self.parameter!r} not found") from None
-            raise
+            raise AwsRequestRejected(f"SSM GetParameter: {code}") from None
         try:
             document = json.loads(value)
         except ValueError:

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hcp_dr.adapters.aws_network import NETWORK_ERRORS, network_failure
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsRequestRejected, AwsServiceUnavailable
 
 _SORT_KEY = "trigger"
 _THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException",
@@ -45,7 +45,7 @@ class TriggerMarks:
                 return False
             if code in _THROTTLING:
                 raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
-            raise
+            raise AwsRequestRejected(f"DynamoDB: {code}") from None
         return True
 
     def release(self, hosted_cluster_key: str, execution_name: str) -> None:
@@ -66,4 +66,4 @@ class TriggerMarks:
                 return
             if code in _THROTTLING:
                 raise AwsServiceUnavailable(f"DynamoDB: {code}") from None
-            raise
+            raise AwsRequestRejected(f"DynamoDB: {code}") from None
