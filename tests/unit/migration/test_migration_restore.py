@@ -240,3 +240,12 @@ def test_a_manifest_that_does_not_describe_this_backup_refuses_before_any_create
         restore_on_destination(kube, _with_manifest(change), signer, preflighted(), NOW)
     assert kube.writes == [] and signer.calls == 0, what
     assert "SECRET-LOOKING-VALUE" not in str(refused.value)
+
+
+def test_a_manifest_without_the_hosted_cluster_creates_nothing():
+    kube = destination_cluster()
+    bucket = _with_manifest(lambda m: m.update(
+        objects=[o for o in m["objects"] if o["kind"] != "hostedclusters"]))
+    with pytest.raises(BackupIncomplete, match="lists no HostedCluster"):
+        restore_on_destination(kube, bucket, FakeSigner(), preflighted(), NOW)
+    assert kube.writes == []
