@@ -61,9 +61,9 @@ def load_manifest(bucket: BackupBucket, state: MigrationState) -> BackupManifest
     if outside:
         raise RecordUnreadable(f"{location.manifest_key} lists {len(outside)} object(s) outside "
                                f"{location.prefix}")
-    if not any(e.kind == HOSTED_CLUSTERS.plural and (e.namespace, e.name) == (ref.namespace,
-                                                                            ref.name)
-               for e in manifest.objects):  # else namespaces and secrets would go first
+    listed_objects = {(e.kind, e.namespace, e.name) for e in manifest.objects}
+    if (HOSTED_CLUSTERS.plural, ref.namespace, ref.name) not in listed_objects:
+        # Checked first: the namespaces and secrets would otherwise be created before it.
         raise BackupIncomplete(f"{location.manifest_key} lists no HostedCluster {ref.key}")
     return manifest
 
