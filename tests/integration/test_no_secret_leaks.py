@@ -1,31 +1,17 @@
 """No secret reaches a log line, the execution history, an output or an exec request.
 
-Secrets here: presigned URLs (they are bearer credentials), the management clusters' bearer
-tokens and kubeconfigs, and the hosted cluster's AES-CBC encryption key.
+Secrets here (`secret_needles`): presigned URLs (they are bearer credentials), the clusters'
+bearer tokens and kubeconfig credentials, the URL signer's key, and the hosted cluster's
+AES-CBC encryption key.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 
 from sandbox.environment import Sandbox
 from tests.integration.backup_driver import handler_wrapped, run_backup
-
-SECRET_KEY = ("", "v1", "secrets")
-
-
-def _secrets(sandbox: Sandbox) -> list[str]:
-    store = sandbox.management["source"].cluster.store
-    key_secret = store.get(SECRET_KEY, sandbox.plan.namespace, sandbox.plan.encryption_secret)
-    aes_key = key_secret["data"]["key"]
-    return [
-        aes_key, base64.b64decode(aes_key).hex(),
-        *(rt.cluster.token for rt in sandbox.management.values()),
-        sandbox.hosted.guest.token,
-        "X-Amz-Signature", "X-Amz-Credential", "certificate-authority-data", "BEGIN CERTIFICATE",
-        "BEGIN PRIVATE KEY",
-    ]
+from tests.integration.secret_needles import secret_needles
 
 
 def _history_text(sandbox: Sandbox) -> str:
@@ -58,7 +44,7 @@ def test_backups_leak_no_secret(sandbox: Sandbox):
         f"{r.path}?{r.query}" for rt in sandbox.management.values()
         for r in rt.cluster.access_log)
     assert "/exec" in exec_requests
-    for secret in _secrets(sandbox):
+    for secret in secret_needles(sandbox):
         assert secret not in logs, f"{secret[:12]}... in Lambda logs"
         assert secret not in history, f"{secret[:12]}... in execution history"
         assert secret not in exec_requests, f"{secret[:12]}... in an exec request"

@@ -23,6 +23,7 @@ from tests.integration.migration.migration_driver import (
     run_migration,
     store,
 )
+from tests.integration.secret_needles import secret_needles
 
 pytestmark = pytest.mark.skipif(
     not SIMULATES_HYPERSHIFT,
@@ -104,3 +105,21 @@ def test_the_restore_url_appears_only_in_the_hosted_cluster(sandbox: Sandbox, mi
     assert signature not in history and signature not in json.dumps(migrated["run"].output)
     logs = getattr(getattr(sandbox.aws.runtime, "logs", None), "lines", lambda: [])()
     assert all(signature not in line for line in logs)
+
+
+def test_no_other_secret_leaks_from_the_migration(sandbox: Sandbox, migrated: dict):
+    """The AES key, tokens, kubeconfig credentials, the signer's key: in no log line, no
+    history event or output of the run, no exec request to either management cluster."""
+    sfn = sandbox.aws.client("stepfunctions")
+    arn = migrated["run"].arn
+    texts = {
+        "history": json.dumps(sfn.get_execution_history(executionArn=arn)["events"],
+                              default=str) + json.dumps(migrated["run"].output),
+        "logs": "\n".join(sandbox.aws.runtime.logs.lines()),
+        "exec requests": "\n".join(f"{r.path}?{r.query}" for rt in sandbox.management.values()
+                                   for r in rt.cluster.access_log if "/exec" in r.path),
+    }
+    assert "restored on destination" in texts["logs"] and texts["exec requests"]
+    for needle in secret_needles(sandbox, "destination"):
+        for where, text in texts.items():
+            assert needle not in text, f"{needle[:12]}... in the {where}"
