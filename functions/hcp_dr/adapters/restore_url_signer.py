@@ -53,7 +53,7 @@ class S3UrlSigner:
 def signer_from_secret(secretsmanager: Any, secret_id: str, region: str,
                        session: boto3.session.Session | None = None) -> S3UrlSigner:
     try:
-        text = secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
+        text = secretsmanager.get_secret_value(SecretId=secret_id).get("SecretString")
     except NETWORK_ERRORS as exc:
         raise network_failure("Secrets Manager", exc) from None
     except ClientError as exc:

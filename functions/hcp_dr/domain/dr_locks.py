@@ -44,13 +44,15 @@ def left_behind(holder_purpose: str | None, holder_status: str | None) -> bool:
 
 def holder_left_it(refusal: ClusterLocked, owner: str,
                    holder_status: Callable[[str], str | None]) -> bool:
-    """`left_behind` for the holder a refusal names. A migration holder that cannot be
-    described keeps its lock (the refusal stands); a backup's is asked as ever."""
+    """`left_behind` for the holder a refusal names. Step Functions throttling propagates
+    (`AwsServiceUnavailable`: the stage retries and asks again); a migration holder whose
+    description is refused keeps its lock (the refusal stands), a backup's refusal
+    propagates as ever."""
     if refusal.holder in (None, owner) or refusal.holder_purpose not in ("backup", "migration"):
         return False
     try:
         status = holder_status(refusal.holder)
-    except (AwsRequestRejected, AwsServiceUnavailable):
+    except AwsRequestRejected:
         if refusal.holder_purpose == "migration":
             return False
         raise

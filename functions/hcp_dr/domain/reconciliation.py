@@ -27,8 +27,6 @@ from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.kinds import DEPLOYMENTS, HOSTED_CLUSTERS, PODS
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from hcp_dr.adapters.management_cluster import ManagementClusterApi
 
 ETCD_WRITERS = ("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")
@@ -71,11 +69,9 @@ def require_no_foreign_quiesce(hosted_cluster: dict, ref: HostedClusterRef, owne
 
 
 def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner: str,
-                         deployments: tuple[str, ...] = ETCD_WRITERS,
-                         now: datetime | None = None) -> QuiesceRecord:
+                         deployments: tuple[str, ...] = ETCD_WRITERS) -> QuiesceRecord:
     """Pause the HC and scale `deployments` in its HCP namespace to 0; safe to run twice (by
-    the same `owner`: the backup or migration id). `now` dates the record when this call
-    writes it; a rerun returns the record as first written."""
+    the same `owner`: the backup or migration id)."""
     hc = _hosted_cluster(api, ref)
     require_no_foreign_quiesce(hc, ref, owner)
     record = recorded_quiesce(hc)
@@ -85,7 +81,6 @@ def pause_reconciliation(api: ManagementClusterApi, ref: HostedClusterRef, owner
             paused_until_before=(hc.get("spec") or {}).get("pausedUntil"),
             replicas={d: n for d, n in counts.items() if n is not None},
             owner=owner,
-            paused_at=now,
         )
         api.merge_patch_custom(HOSTED_CLUSTERS, ref.namespace, ref.name, {
             "metadata": {"annotations": {QUIESCE_ANNOTATION: record.model_dump_json()}},

@@ -6,8 +6,6 @@ Pure data: the domain modules that do the work (`reconciliation`, `etcd_snapshot
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -21,9 +19,6 @@ class QuiesceRecord(BaseModel):
     # The backup or migration id that wrote it: a record of another run (one that never
     # finished resuming) is not ours to act on.
     owner: str | None = None
-    # When the run that wrote it first paused the cluster: a retried pause (the writers'
-    # pods still going) keeps it, so a migration's RTO counts from the first attempt.
-    paused_at: datetime | None = None
 
 
 class SnapshotRecord(BaseModel):

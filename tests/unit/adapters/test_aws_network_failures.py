@@ -22,7 +22,7 @@ from hcp_dr.adapters.migration_policies import MigrationPolicies
 from hcp_dr.adapters.restore_url_signer import signer_from_secret
 from hcp_dr.adapters.task_results import TaskResults
 from hcp_dr.adapters.trigger_marks import TriggerMarks
-from hcp_dr.errors import AwsServiceUnavailable
+from hcp_dr.errors import AwsServiceUnavailable, HcpDrError
 
 ENDPOINT = "https://dynamodb.eu-west-1.amazonaws.com/?X-Amz-Signature=0123456789abcdef"
 MACHINE = "arn:aws:states:eu-west-1:1:stateMachine:Migration"
@@ -71,3 +71,15 @@ def test_a_network_failure_is_named_transient_without_the_request_url(
     assert type(failure).__name__ in str(raised.value)
     assert "X-Amz-Signature" not in str(raised.value) and ENDPOINT not in str(raised.value)
     assert raised.value.__suppress_context__
+
+
+@pytest.mark.parametrize("load", [
+    lambda c: KubeconfigSecrets(c, "p/").load("source"),
+    lambda c: signer_from_secret(c, "signer", "eu-west-1"),
+], ids=["kubeconfig", "restore-url-signer"])
+def test_a_secret_stored_as_binary_is_named_not_a_key_error(load: Callable[[Any], object]):
+    client = mock.Mock()
+    client.get_secret_value.return_value = {"SecretBinary": b"\x00\x01", "Name": "x"}
+    with pytest.raises(HcpDrError) as raised:
+        load(client)
+    assert type(raised.value).__name__ in {"KubeconfigInvalid", "RestoreUrlSignerInvalid"}

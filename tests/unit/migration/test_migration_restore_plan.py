@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from hcp_dr.domain.migration.identity import MIGRATION_LABEL, PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.identity import (
+    MIGRATION_LABEL,
+    PAUSED_AT_ANNOTATION,
+    PAUSED_BY_ANNOTATION,
+)
 from hcp_dr.domain.migration.restore_plan import (
     SERVER_METADATA,
     nodepool_for_destination,
@@ -23,6 +27,7 @@ def _paused_hc() -> dict:
     hc = hosted_cluster()
     hc["spec"]["pausedUntil"] = "true"
     hc["metadata"]["annotations"][QUIESCE_ANNOTATION] = '{"replicas": {}}'
+    hc["metadata"]["annotations"][PAUSED_AT_ANNOTATION] = '{"at": "2026-01-01T12:00:00+00:00"}'
     hc["metadata"]["ownerReferences"] = [{"kind": "X"}]
     hc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     return hc

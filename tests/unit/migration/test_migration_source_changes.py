@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from hcp_dr.domain.cluster_objects import collect_cluster_objects, secret_owner
-from hcp_dr.domain.migration.identity import OPERATOR_REPLICAS_ANNOTATION, PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.identity import (
+    OPERATOR_REPLICAS_ANNOTATION,
+    PAUSED_AT_ANNOTATION,
+    PAUSED_BY_ANNOTATION,
+)
 from hcp_dr.domain.migration.pause import pause_hosted_cluster, resume_source
 from hcp_dr.domain.migration.routes import delete_source_routes, recreate_source_routes
 from hcp_dr.domain.migration.teardown import (
@@ -75,13 +79,19 @@ def test_pause_records_counts_before_scaling_and_resume_restores_them():
     again = pause_hosted_cluster(kube, preflighted(), NOW.replace(minute=5))  # a rerun
     assert again.replicas == QUIESCED  # sees its own zeros: the counts from before
     assert again.paused_at == NOW  # and the RTO still counts from the first attempt
+    # The first attempt's time is kept apart from the quiesce record (which functions of
+    # another version may read during a deploy) and written before anything is paused.
+    record = json.loads(hc["metadata"]["annotations"][QUIESCE_ANNOTATION])
+    assert set(record) == {"owner", "paused_until_before", "replicas"}
+    first_write = next(w for w in kube.writes if w[0] != "get")
+    assert first_write[1] == "hostedclusters"
 
     resumed = resume_source(kube, preflighted(pause=result.model_dump()))
     assert resumed["restored_replicas"] == QUIESCED
     assert _replicas(kube) == {**QUIESCED, "cluster-api": 1}
     hc = kube.get_object(HOSTED_CLUSTERS, NS, NAME)
-    assert "pausedUntil" not in hc["spec"] and QUIESCE_ANNOTATION not in hc["metadata"].get(
-        "annotations", {})
+    assert "pausedUntil" not in hc["spec"]
+    assert {QUIESCE_ANNOTATION, PAUSED_AT_ANNOTATION}.isdisjoint(hc["metadata"]["annotations"])
     pools = {np["metadata"]["name"]: np for np in kube.list_objects(NODE_POOLS, NS)}
     assert pools["held"]["spec"]["pausedUntil"] == "2030-01-01T00:00:00Z"
     assert "pausedUntil" not in pools[f"{NAME}-workers"]["spec"]

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 MIGRATION_LABEL = "hcp-dr.openshift.io/migration-id"
 # On source NodePools: {"migration": id, "paused_until_before": ...}, written before pausing.
 PAUSED_BY_ANNOTATION = "hcp-dr.openshift.io/paused-by"
+# On the source HC: {"migration": id, "at": ISO time}, when the first PauseHostedCluster
+# attempt began (the RTO's start), kept across its retries; apart from the quiesce record so
+# that a function of another version reading that record during a deploy is not surprised.
+PAUSED_AT_ANNOTATION = "hcp-dr.openshift.io/paused-at"
 # On the source `hypershift/operator` deployment: replicas before the teardown scaled it to 0.
 OPERATOR_REPLICAS_ANNOTATION = "hcp-dr.openshift.io/operator-replicas"
 # On a namespace a migration created but left in place because others now use it.

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hcp_dr.domain.migration.identity import PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.identity import PAUSED_AT_ANNOTATION, PAUSED_BY_ANNOTATION
 from hcp_dr.domain.migration.preflight import nodepools_of, source_hosted_cluster
 from hcp_dr.domain.reconciliation import (
     ETCD_WRITERS,
@@ -23,7 +23,7 @@ from hcp_dr.domain.reconciliation import (
 )
 from hcp_dr.errors import LeftoverPauseRecord
 from hcp_dr.models.backup_records import QuiesceRecord
-from hcp_dr.models.kinds import NODE_POOLS
+from hcp_dr.models.kinds import HOSTED_CLUSTERS, NODE_POOLS
 from hcp_dr.models.migration import MigrationState, PauseResult
 
 if TYPE_CHECKING:
@@ -69,20 +69,56 @@ def pause_hosted_cluster(api: ManagementClusterApi, state: MigrationState, now: 
                          clock: Callable[[], datetime] | None = None) -> PauseResult:
     """`now` (the stage's start) dates the pause for the RTO, unless an earlier attempt of
     this stage already paused it (its writers' pods were still going: `WritersStillRunning`),
-    whose date the quiesce record keeps; `clock`, read once the writers' pods are gone, dates
-    the quiesce that readiness compares kubelet heartbeats with."""
+    whose date the HC keeps (`PAUSED_AT_ANNOTATION`); `clock`, read once the writers' pods
+    are gone, dates the quiesce that readiness compares kubelet heartbeats with."""
     ref = state.request.source_ref
     nodepools = nodepools_of(api, ref.namespace, ref.name)
+    hosted_cluster = source_hosted_cluster(api, state)
     # Another run's leftover records refuse the pause before anything changes.
-    require_no_foreign_quiesce(source_hosted_cluster(api, state), ref, state.migration_id)
+    require_no_foreign_quiesce(hosted_cluster, ref, state.migration_id)
     for nodepool in nodepools:
         _require_not_paused_by_another(nodepool, state.migration_id)
+    paused_at = _first_pause(api, hosted_cluster, state.migration_id, now)
     for nodepool in nodepools:
         _pause_nodepool(api, nodepool, state.migration_id)
-    record = pause_reconciliation(api, ref, state.migration_id, MIGRATION_QUIESCED, now)
+    record = pause_reconciliation(api, ref, state.migration_id, MIGRATION_QUIESCED)
     return PauseResult(replicas=record.replicas, paused_until_before=record.paused_until_before,
                        nodepools=sorted(np["metadata"]["name"] for np in nodepools),
-                       paused_at=record.paused_at or now, quiesced_at=clock() if clock else now)
+                       paused_at=paused_at, quiesced_at=clock() if clock else now)
+
+
+def _paused_at_of(hosted_cluster: dict, migration_id: str) -> datetime | None:
+    """When this migration's first pause attempt began, if the HC says so."""
+    raw = ((hosted_cluster.get("metadata") or {}).get("annotations") or {}).get(
+        PAUSED_AT_ANNOTATION)
+    try:
+        record = json.loads(raw) if raw else None
+        if isinstance(record, dict) and record.get("migration") == migration_id:
+            return datetime.fromisoformat(record["at"])
+    except (ValueError, TypeError, KeyError):
+        pass  # unreadable: dated again below
+    return None
+
+
+def _first_pause(api: ManagementClusterApi, hosted_cluster: dict, migration_id: str,
+                 now: datetime) -> datetime:
+    """The RTO's start: recorded on the HC before anything is paused, read back by a retry."""
+    recorded = _paused_at_of(hosted_cluster, migration_id)
+    if recorded is not None:
+        return recorded
+    meta = hosted_cluster["metadata"]
+    api.merge_patch_custom(HOSTED_CLUSTERS, meta["namespace"], meta["name"], {
+        "metadata": {"annotations": {PAUSED_AT_ANNOTATION: json.dumps(
+            {"migration": migration_id, "at": now.isoformat()}, sort_keys=True)}}})
+    return now
+
+
+def _forget_first_pause(api: ManagementClusterApi, state: MigrationState) -> None:
+    ref = state.request.source_ref
+    hosted_cluster = api.get_custom(HOSTED_CLUSTERS, ref.namespace, ref.name)
+    if hosted_cluster is not None and _paused_at_of(hosted_cluster, state.migration_id):
+        api.merge_patch_custom(HOSTED_CLUSTERS, ref.namespace, ref.name, {
+            "metadata": {"annotations": {PAUSED_AT_ANNOTATION: None}}})
 
 
 def resume_source(api: ManagementClusterApi, state: MigrationState) -> dict:
@@ -94,6 +130,7 @@ def resume_source(api: ManagementClusterApi, state: MigrationState) -> dict:
         fallback = QuiesceRecord(paused_until_before=state.pause.paused_until_before,
                                  replicas=state.pause.replicas, owner=state.migration_id)
     record = resume_reconciliation(api, ref, state.migration_id, fallback)
+    _forget_first_pause(api, state)
     resumed = []
     for nodepool in nodepools_of(api, ref.namespace, ref.name):
         paused_by = _paused_by(nodepool)

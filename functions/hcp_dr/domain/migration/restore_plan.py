@@ -17,7 +17,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from hcp_dr.domain.migration.identity import MIGRATION_LABEL, PAUSED_BY_ANNOTATION
+from hcp_dr.domain.migration.identity import (
+    MIGRATION_LABEL,
+    PAUSED_AT_ANNOTATION,
+    PAUSED_BY_ANNOTATION,
+)
 from hcp_dr.domain.reconciliation import QUIESCE_ANNOTATION
 from hcp_dr.models.cluster import HostedClusterRef
 from hcp_dr.models.kinds import (
@@ -40,7 +44,7 @@ from hcp_dr.models.kinds import (
 SERVER_METADATA = ("ownerReferences", "creationTimestamp", "resourceVersion", "uid",
                    "managedFields", "generation", "deletionTimestamp",
                    "deletionGracePeriodSeconds", "finalizers", "selfLink")
-OUR_ANNOTATIONS = (QUIESCE_ANNOTATION, PAUSED_BY_ANNOTATION)
+OUR_ANNOTATIONS = (QUIESCE_ANNOTATION, PAUSED_BY_ANNOTATION, PAUSED_AT_ANNOTATION)
 
 # Restore order after the namespaces and the HC-namespace secrets (guide step 7).
 HCP_NAMESPACE_ORDER: tuple[ApiResource, ...] = (
