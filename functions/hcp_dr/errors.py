@@ -153,8 +153,9 @@ class UnsupportedVersionOnDestination(PermanentError):
 
 
 class ExternalDnsNotConfigured(PermanentError):
-    """An operator runs without `--external-dns-provider=aws` or a domain filter covering the
-    HC's hostnames: the API URL would not survive the move."""
+    """A management cluster has no ExternalDNS for Route 53 (`hypershift/external-dns`, from
+    `hypershift install --external-dns-*`) whose domain filter covers the HC's hostnames: the
+    API URL would not survive the move."""
 
 
 class ServicesNotPublishedByRoute(PermanentError):

@@ -33,10 +33,13 @@ def _api(kubeconfig: str) -> k8s.ApiClient:
 def test_management_clusters_run_the_operator_with_supported_versions(sandbox: Sandbox):
     for role in ("source", "destination"):
         api = _api(sandbox.management[role].cluster.kubeconfig())
-        operator = k8s.AppsV1Api(api).read_namespaced_deployment("operator", "hypershift")
-        args = operator.spec.template.spec.containers[0].args
-        assert "--external-dns-provider=aws" in args
-        assert f"--external-dns-domain-filter={sandbox.plan.external_dns_domain}" in args
+        apps = k8s.AppsV1Api(api)
+        assert apps.read_namespaced_deployment("operator", "hypershift").spec.replicas >= 1
+        # As `hypershift install --external-dns-*` makes it: ExternalDNS beside the operator.
+        external_dns = apps.read_namespaced_deployment("external-dns", "hypershift")
+        args = external_dns.spec.template.spec.containers[0].args
+        assert "--provider=aws" in args
+        assert f"--domain-filter={sandbox.plan.external_dns_domain}" in args
         versions = k8s.CoreV1Api(api).read_namespaced_config_map("supported-versions",
                                                                  "hypershift")
         assert "4.13" in json.loads(versions.data["supported-versions"])["versions"]

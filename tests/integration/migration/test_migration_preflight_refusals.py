@@ -65,18 +65,19 @@ def test_destination_operator_without_the_hcs_minor_refuses(sandbox: Sandbox):
         destination.patch(CONFIGMAPS, "hypershift", "supported-versions", {"data": original})
 
 
-def test_destination_operator_without_external_dns_refuses(sandbox: Sandbox):
+def test_destination_whose_external_dns_covers_another_domain_refuses(sandbox: Sandbox):
     destination = store(sandbox, "destination")
-    operator = destination.get(DEPLOYMENTS, "hypershift", "operator")
-    containers = operator["spec"]["template"]["spec"]["containers"]
-    without = [{**c, "args": [a for a in c["args"] if "external-dns" not in a]}
-               for c in containers]
-    destination.patch(DEPLOYMENTS, "hypershift", "operator",
-                      {"spec": {"template": {"spec": {"containers": without}}}})
+    external_dns = destination.get(DEPLOYMENTS, "hypershift", "external-dns")
+    containers = external_dns["spec"]["template"]["spec"]["containers"]
+    elsewhere = [{**c, "args": [a if not a.startswith("--domain-filter=")
+                                else "--domain-filter=elsewhere.example.org" for a in c["args"]]}
+                 for c in containers]
+    destination.patch(DEPLOYMENTS, "hypershift", "external-dns",
+                      {"spec": {"template": {"spec": {"containers": elsewhere}}}})
     try:
         _refused(sandbox, "ExternalDnsNotConfigured")
     finally:
-        destination.patch(DEPLOYMENTS, "hypershift", "operator",
+        destination.patch(DEPLOYMENTS, "hypershift", "external-dns",
                           {"spec": {"template": {"spec": {"containers": containers}}}})
 
 

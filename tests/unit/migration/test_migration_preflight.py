@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hcp_dr.domain.migration.preflight import preflight_migration
@@ -28,6 +30,7 @@ from hcp_dr.models.kinds import (
 )
 from tests.unit.migration.fakes import FakeZones
 from tests.unit.migration.world import (
+    DOMAIN,
     HCP_NS,
     HOSTNAMES,
     NAME,
@@ -35,6 +38,7 @@ from tests.unit.migration.world import (
     ZONE,
     StateBuilder,
     destination_cluster,
+    external_dns,
     hosted_cluster,
     nodepool,
     operator,
@@ -81,17 +85,35 @@ def test_destination_without_supported_versions():
     _refused(UnsupportedVersionOnDestination, destination=destination)
 
 
-@pytest.mark.parametrize("deployment", [operator(provider=None), operator(domain=None),
-                                        operator(domain="other.example.com")])
-def test_operator_without_external_dns_for_the_domain(deployment: dict):
+@pytest.mark.parametrize("deployment", [external_dns(provider=None),
+                                        external_dns(provider="azure"),
+                                        external_dns(domain=None),
+                                        external_dns(domain="other.example.com")])
+def test_destination_without_external_dns_for_the_domain(deployment: dict):
     destination = destination_cluster()
     destination.put(DEPLOYMENTS, "hypershift", deployment)
     _refused(ExternalDnsNotConfigured, destination=destination)
 
 
-def test_source_operator_is_checked_too():
+def test_source_external_dns_is_checked_too():
     source = source_cluster()
-    source.put(DEPLOYMENTS, "hypershift", operator(provider=None))
+    source.objects.pop(("apps", DEPLOYMENTS.plural, "hypershift", "external-dns"))
+    _refused(ExternalDnsNotConfigured, source=source, match="no hypershift/external-dns")
+
+
+def test_external_dns_is_read_where_the_installer_puts_it_not_from_operator_flags():
+    """`hypershift install --external-dns-provider=aws --external-dns-domain-filter=D` gives
+    the operator none of those flags: it runs ExternalDNS as `hypershift/external-dns` with
+    `--provider=aws --domain-filter=D`. A check of the operator's flags refused every
+    correctly installed cluster; install flags on the operator prove nothing."""
+    source = source_cluster()
+    assert "--domain-filter" not in json.dumps(source.get_object(DEPLOYMENTS, "hypershift",
+                                                                 "operator"))
+    assert _run(source)[0].expected_nodes == 2
+    source.objects.pop(("apps", DEPLOYMENTS.plural, "hypershift", "external-dns"))
+    source.put(DEPLOYMENTS, "hypershift", {**operator(), "spec": {"template": {"spec": {
+        "containers": [{"name": "operator", "args": [
+            "run", "--external-dns-provider=aws", f"--external-dns-domain-filter={DOMAIN}"]}]}}}})
     _refused(ExternalDnsNotConfigured, source=source)
 
 

@@ -92,17 +92,26 @@ def nodepool(name: str = f"{NAME}-workers", version: str = "4.13.10", replicas: 
             "status": {"version": version}}
 
 
-def operator(domain: str | None = DOMAIN, provider: str | None = "aws",
-             replicas: int = 2) -> dict:
-    args = ["run"]
-    if provider:
-        args.append(f"--external-dns-provider={provider}")
-    if domain:
-        args.append(f"--external-dns-domain-filter={domain}")
+def operator(replicas: int = 2) -> dict:
     return {"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "operator", "namespace": "hypershift"},
             "spec": {"replicas": replicas, "template": {"spec": {"containers": [
-                {"name": "operator", "args": args}]}}}}
+                {"name": "operator", "args": ["run", "--namespace=hypershift",
+                                              "--metrics-addr=:9000"]}]}}}}
+
+
+def external_dns(domain: str | None = DOMAIN, provider: str | None = "aws") -> dict:
+    """`hypershift/external-dns` as `hypershift install --external-dns-*` makes it."""
+    args = ["--source=service", "--source=openshift-route", "--registry=txt",
+            "--txt-suffix=-external-dns"]
+    if provider:
+        args.append(f"--provider={provider}")
+    if domain:
+        args.append(f"--domain-filter={domain}")
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "external-dns", "namespace": "hypershift"},
+            "spec": {"replicas": 1, "template": {"spec": {"containers": [
+                {"name": "external-dns", "command": ["/external-dns"], "args": args}]}}}}
 
 
 def supported_versions(*minors: str) -> dict:
@@ -125,6 +134,7 @@ def source_cluster() -> FakeKube:
                                                    "with-cluster": "true"}},
                            "data": {"key": "a2V5"}})
     kube.put(DEPLOYMENTS, "hypershift", operator())
+    kube.put(DEPLOYMENTS, "hypershift", external_dns())
     for name, replicas in (("kube-apiserver", 3), ("openshift-apiserver", 3),
                            ("openshift-oauth-apiserver", 3), ("control-plane-operator", 1),
                            ("cluster-api", 1)):
@@ -146,6 +156,7 @@ def source_cluster() -> FakeKube:
 def destination_cluster(*minors: str) -> FakeKube:
     kube = FakeKube("destination", kinds=[CONFIG_MAPS, SECRETS, SERVICE_ACCOUNTS])
     kube.put(DEPLOYMENTS, "hypershift", operator())
+    kube.put(DEPLOYMENTS, "hypershift", external_dns())
     kube.put(CONFIG_MAPS, "hypershift", supported_versions(*(minors or ("4.13", "4.12"))))
     return kube
 

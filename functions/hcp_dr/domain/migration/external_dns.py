@@ -1,8 +1,11 @@
 """External DNS: what makes the hosted cluster's API URL survive the move (guide 4.2 step 1).
 
-The HyperShift operator on both management clusters must run with
-`--external-dns-provider=aws` and a `--external-dns-domain-filter` covering the HC's hostnames,
-and every HC service must be published as a Route with such a hostname.
+Both management clusters must have the operator installed with external DNS
+(`hypershift install --external-dns-provider=aws --external-dns-domain-filter=<domain>`), and
+every HC service must be published as a Route with a hostname in that domain. The install
+flags are not flags of the operator: the installer runs ExternalDNS as its own deployment,
+`hypershift/external-dns`, with `--provider=aws` and `--domain-filter=<domain>`. That
+deployment is what is read here.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from hcp_dr.errors import ExternalDnsNotConfigured, ServicesNotPublishedByRoute
 
 PUBLISHED_SERVICES = ("APIServer", "OAuthServer", "Konnectivity", "Ignition")
+EXTERNAL_DNS_DEPLOYMENT = "external-dns"  # in the operator's namespace
 
 
 def _flag_values(args: list[str], flag: str) -> list[str]:
@@ -22,7 +26,7 @@ def _flag_values(args: list[str], flag: str) -> list[str]:
     return values
 
 
-def operator_args(deployment: dict) -> list[str]:
+def container_args(deployment: dict) -> list[str]:
     containers = (((deployment.get("spec") or {}).get("template") or {}).get("spec")
                   or {}).get("containers") or []
     args: list[str] = []
@@ -32,18 +36,20 @@ def operator_args(deployment: dict) -> list[str]:
 
 
 def domain_filters(deployment: dict | None, cluster: str) -> list[str]:
-    """The operator's external-DNS domains; refuses an operator without the AWS provider."""
+    """The domains the cluster's ExternalDNS (`hypershift/external-dns`) publishes; refuses a
+    cluster without it or whose ExternalDNS does not write to Route 53."""
     if deployment is None:
-        raise ExternalDnsNotConfigured(f"no hypershift/operator deployment on {cluster}")
-    args = operator_args(deployment)
-    if "aws" not in _flag_values(args, "--external-dns-provider"):
         raise ExternalDnsNotConfigured(
-            f"the operator on {cluster} runs without --external-dns-provider=aws")
+            f"no hypershift/{EXTERNAL_DNS_DEPLOYMENT} deployment on {cluster}: install the "
+            "operator with --external-dns-provider=aws and --external-dns-domain-filter")
+    args = container_args(deployment)
+    if "aws" not in _flag_values(args, "--provider"):
+        raise ExternalDnsNotConfigured(
+            f"ExternalDNS on {cluster} runs without --provider=aws")
     domains = [d.strip().rstrip(".").lower() for value in
-               _flag_values(args, "--external-dns-domain-filter") for d in value.split(",")]
+               _flag_values(args, "--domain-filter") for d in value.split(",")]
     if not [d for d in domains if d]:
-        raise ExternalDnsNotConfigured(
-            f"the operator on {cluster} runs without --external-dns-domain-filter")
+        raise ExternalDnsNotConfigured(f"ExternalDNS on {cluster} runs without --domain-filter")
     return [d for d in domains if d]
 
 

@@ -15,12 +15,12 @@ from hcp_dr.adapters.dns_zones import DnsZones
 from hcp_dr.domain.cluster_objects import encryption_material, key_secret_names
 from hcp_dr.domain.migration.destination_namespaces import require_free_namespaces
 from hcp_dr.domain.migration.external_dns import (
+    EXTERNAL_DNS_DEPLOYMENT,
     domain_filters,
     require_covered,
     route_hostnames,
 )
 from hcp_dr.domain.migration.identity import (
-    OPERATOR_DEPLOYMENT,
     OPERATOR_NAMESPACE,
     created_by,
 )
@@ -130,8 +130,8 @@ def preflight_migration(source: ManagementClusterApi, destination: ManagementClu
 
     hostnames = route_hostnames(hc)
     for api in (source, destination):
-        operator = api.get_object(DEPLOYMENTS, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT)
-        require_covered(hostnames, domain_filters(operator, api.cluster_id), api.cluster_id)
+        external_dns = api.get_object(DEPLOYMENTS, OPERATOR_NAMESPACE, EXTERNAL_DNS_DEPLOYMENT)
+        require_covered(hostnames, domain_filters(external_dns, api.cluster_id), api.cluster_id)
 
     version = hosted_cluster_version(hc)
     if version is None:
