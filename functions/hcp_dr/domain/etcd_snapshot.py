@@ -59,6 +59,7 @@ def _snapshot_script(tooling: EtcdTooling, path: str) -> str:
         f"  echo \"free ${{free_kb}}KiB < needed for ${{used_kb}}KiB\" >&2; exit {_NO_SPACE_EXIT}",
         "fi",
         # etcdctl 3.4 can wait forever on a refused TLS handshake: bound it in the pod.
+        tooling.select_ca(),
         f"timeout {_SAVE_TIMEOUT_SECONDS} {tooling.etcdctl('snapshot', 'save', path)} >&2",
         f"echo \"sha256=$(sha256sum {quoted} | cut -d' ' -f1)\"",
         f"echo \"size=$(stat -c %s {quoted})\"",

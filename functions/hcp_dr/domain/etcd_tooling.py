@@ -2,7 +2,10 @@
 
 Certificate paths moved in OCP 4.12 (the CA got its own directory) and etcd 3.6 (OCP 4.21)
 moved `snapshot status` and `snapshot restore` from etcdctl to etcdutl. Guessing wrong makes
-the snapshot fail with a TLS error, so the version decides, read from the HostedCluster.
+the snapshot fail with a TLS error, so the version decides, read from the HostedCluster. During
+an upgrade across 4.12 the etcd pods may still have (or already have) the other certificate
+layout than the version the HC rolls out: the command falls back to the other CA path when
+the version's is not in the pod (`select_ca`).
 """
 
 from __future__ import annotations
@@ -35,12 +38,16 @@ class EtcdTooling:
     def snapshot_file_tool(self) -> str:
         return "etcdutl" if self.ocp_minor >= 21 else "ETCDCTL_API=3 etcdctl"
 
+    def select_ca(self) -> str:
+        """Shell setting ETCD_CA, which `etcdctl` uses: the version's CA file, or the other
+        layout's when the pod lacks it (mid-upgrade, etcd may run either)."""
+        other = CA_BEFORE_4_12 if self.ca_file == CA_SINCE_4_12 else CA_SINCE_4_12
+        return f'ETCD_CA={self.ca_file}; [ -r "$ETCD_CA" ] || ETCD_CA={other}'
+
     def etcdctl(self, *args: str) -> str:
-        flags = [
-            "--cacert", self.ca_file, "--cert", CLIENT_CERT, "--key", CLIENT_KEY,
-            "--endpoints=localhost:2379",
-        ]
-        return "env ETCDCTL_API=3 etcdctl " + shlex.join([*flags, *args])
+        """Run after `select_ca` in the same shell."""
+        flags = ["--cert", CLIENT_CERT, "--key", CLIENT_KEY, "--endpoints=localhost:2379"]
+        return 'env ETCDCTL_API=3 etcdctl --cacert "$ETCD_CA" ' + shlex.join([*flags, *args])
 
     def snapshot_status(self, path: str) -> str:
         return f"{self.snapshot_file_tool} -w json snapshot status {shlex.quote(path)}"
