@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from functools import cache, lru_cache
 from typing import Any
@@ -34,10 +35,18 @@ from botocore.model import OperationModel
 
 from sandbox.aws.patching import PatchSet
 
+_PARSING = threading.Lock()
+
+
+def parsed_program(definition: str) -> Any:
+    """The evaluable program of an ASL definition, parsed once per process: the lock makes
+    executions started together wait for the first one's parse instead of each parsing."""
+    with _PARSING:
+        return _parse(definition)
+
 
 @lru_cache(maxsize=16)
-def parsed_program(definition: str) -> Any:
-    """The evaluable program of an ASL definition, parsed once per process."""
+def _parse(definition: str) -> Any:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     program = AmazonStateLanguageParser.parse(definition)[0]
