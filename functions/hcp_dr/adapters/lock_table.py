@@ -28,7 +28,7 @@ _THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingExc
 
 
 @contextmanager
-def _throttling_is_transient() -> Iterator[None]:
+def _dynamodb_errors_named() -> Iterator[None]:
     """DynamoDB throttling, an internal error or the network once botocore's own retries are
     spent: the stage's Retry (AwsServiceUnavailable) tries again. A failed condition passes
     through to the caller, for whom it is an answer; anything else is AwsRequestRejected,
@@ -80,7 +80,7 @@ class LockTable:
              condition: str, values: dict[str, Any]) -> bool:
         """Write the lock item under `condition`; False when the condition does not hold."""
         try:
-            with _throttling_is_transient():
+            with _dynamodb_errors_named():
                 self._client.put_item(
                     TableName=self._table,
                     Item={
@@ -92,12 +92,8 @@ class LockTable:
                     ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues=values,
                 )
-        except NETWORK_ERRORS as exc:
-            raise network_failure("DynamoDB", exc) from None
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ClientError:  # the guard lets only a failed condition through
+            return False
         return True
 
     def held_for(self, purpose: str, now: int) -> dict[str, str]:
@@ -105,7 +101,7 @@ class LockTable:
         holding execution's ARN. One Scan: the table holds a few items per running
         execution, not per hosted cluster."""
         found: dict[str, str] = {}
-        with _throttling_is_transient():
+        with _dynamodb_errors_named():
             for page in self._client.get_paginator("scan").paginate(
                 TableName=self._table,
                 FilterExpression="begins_with(pk, :lock) AND #p = :purpose AND expires_at > :now",
@@ -126,7 +122,7 @@ class LockTable:
 
     def _holder(self, lock_id: str) -> tuple[str, str] | None:
         """(purpose, owner ARN) of whoever holds the lock now; None when nobody does."""
-        with _throttling_is_transient():
+        with _dynamodb_errors_named():
             item = self._client.get_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
@@ -140,7 +136,7 @@ class LockTable:
     def release(self, lock_id: str, owner: str) -> bool:
         """Release if we hold it (or nobody does); False, not an error, if someone else does."""
         try:
-            with _throttling_is_transient():
+            with _dynamodb_errors_named():
                 self._client.delete_item(
                     TableName=self._table,
                     Key={"pk": {"S": f"lock#{lock_id}"}, "sk": {"S": _SORT_KEY}},
@@ -148,10 +144,6 @@ class LockTable:
                     ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues={":me": {"S": owner}},
                 )
-        except NETWORK_ERRORS as exc:
-            raise network_failure("DynamoDB", exc) from None
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ClientError:  # the guard lets only a failed condition through
+            return False
         return True
