@@ -43,10 +43,9 @@ from tests.integration.backup_driver import (
     stop_while_in,
     wait_until,
 )
-from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT, held_locks
+from tests.integration.migration.migration_driver import held_locks, needs_simulated_hypershift
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 SANDBOX_OPTIONS = SandboxOptions(cold_container_per_invocation=True)
 EXPIRED_BACKUP = "20250101T000000Z-0000dead"  # far beyond the weekly retention

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from sandbox.aws.executions import start_execution, wait_for_execution
 from sandbox.environment import Sandbox
 
@@ -19,6 +21,9 @@ LABEL = "hcp-dr.openshift.io/migration-id"
 # What the simulated HyperShift operator needs from the sandbox to run a whole migration.
 SIMULATES_HYPERSHIFT = all(hasattr(Sandbox, capability) for capability in (
     "operator", "serving_control_plane", "guest_nodes", "etcd_of", "fire_dns_fallback_poll"))
+# A module's `pytestmark` when it runs whole migrations.
+needs_simulated_hypershift = pytest.mark.skipif(
+    not SIMULATES_HYPERSHIFT, reason="needs the sandbox's simulated HyperShift operator")
 
 
 class MigrationRun:

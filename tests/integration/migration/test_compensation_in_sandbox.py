@@ -20,8 +20,8 @@ from tests.integration.migration.migration_driver import (
     HC,
     LABEL,
     NAMESPACES,
-    SIMULATES_HYPERSHIFT,
     held_locks,
+    needs_simulated_hypershift,
     run_migration,
     start_migration,
     store,
@@ -122,8 +122,7 @@ def _approval_token(sandbox: Sandbox, queue_url: str, timeout: float = 120) -> s
     return found.group(1)
 
 
-@pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                    reason="needs the sandbox's simulated HyperShift operator (issue 4)")
+@needs_simulated_hypershift
 def test_rejected_approval_rolls_back_to_the_source(sandbox: Sandbox):
     before = source_state(sandbox)
     queue_url = failure_topic_queue(sandbox, "hcp-dr-approvals", raw=True)

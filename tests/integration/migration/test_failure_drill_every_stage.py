@@ -12,10 +12,9 @@ import pytest
 from sandbox.drill import start_migration
 from sandbox.environment import Sandbox
 from sandbox.failure_drill import failure_drill_passed, injectable_stages, run_failure_drill
-from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT
+from tests.integration.migration.migration_driver import needs_simulated_hypershift
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 
 def test_the_offered_stages_are_the_pre_teardown_ones_whose_failure_fails():

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
 from sandbox.rollback_check import source_state
 from tests.integration.backup_driver import breaks, handler_wrapped
 from tests.integration.migration.migration_driver import (
-    SIMULATES_HYPERSHIFT,
     held_locks,
+    needs_simulated_hypershift,
     run_migration,
 )
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 
 

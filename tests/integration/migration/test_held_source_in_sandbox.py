@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
 from sandbox.rollback_check import source_state
 from tests.integration.backup_driver import InjectedFailure, handler_wrapped
 from tests.integration.migration.migration_driver import (
     HC,
-    SIMULATES_HYPERSHIFT,
+    needs_simulated_hypershift,
     run_migration,
     store,
 )
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 
 

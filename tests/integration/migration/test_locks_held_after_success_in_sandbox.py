@@ -4,18 +4,15 @@ cluster and the next migration from its source take them over."""
 
 from __future__ import annotations
 
-import pytest
-
 from sandbox.environment import Sandbox
 from tests.integration.backup_driver import breaks, handler_wrapped, run_backup
 from tests.integration.migration.migration_driver import (
-    SIMULATES_HYPERSHIFT,
     held_locks,
+    needs_simulated_hypershift,
     run_migration,
 )
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 
 def test_a_migration_that_could_not_release_its_locks_succeeds_and_the_next_backup_takes_over(

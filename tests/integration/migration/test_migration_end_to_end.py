@@ -18,16 +18,14 @@ from tests.integration.migration.migration_driver import (
     DEPLOYMENTS,
     HC,
     NAMESPACES,
-    SIMULATES_HYPERSHIFT,
     held_locks,
+    needs_simulated_hypershift,
     run_migration,
     store,
 )
 from tests.integration.secret_needles import secret_needles
 
-pytestmark = pytest.mark.skipif(
-    not SIMULATES_HYPERSHIFT,
-    reason="needs the sandbox's simulated HyperShift operator, guest nodes and DNS rules")
+pytestmark = needs_simulated_hypershift
 
 MAIN_STAGES = ["Preflight", "AcquireLocks", "MarkSourceCluster", "PauseHostedCluster",
                "SnapshotEtcd", "UploadSnapshot", "VerifySnapshot", "BackupClusterObjects",

@@ -3,21 +3,18 @@ migration still ends right: no double-recorded counts, one restore URL, the oper
 
 from __future__ import annotations
 
-import pytest
-
 from hcp_dr.errors import KubernetesApiUnavailable
 from sandbox.environment import Sandbox
 from tests.integration.backup_driver import handler_wrapped
 from tests.integration.migration.migration_driver import (
     DEPLOYMENTS,
     HC,
-    SIMULATES_HYPERSHIFT,
+    needs_simulated_hypershift,
     run_migration,
     store,
 )
 
-pytestmark = pytest.mark.skipif(
-    not SIMULATES_HYPERSHIFT, reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 CRASHING = ("PauseHostedCluster", "RestoreOnDestination", "TeardownSource")
 
 

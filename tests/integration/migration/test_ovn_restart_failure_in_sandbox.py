@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
 from tests.integration.backup_driver import breaks, handler_wrapped
 from tests.integration.migration.migration_driver import (
-    SIMULATES_HYPERSHIFT,
     held_locks,
+    needs_simulated_hypershift,
     run_migration,
 )
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 
 def test_a_migration_whose_ovn_restart_failed_ends_failed_with_the_step_to_do(sandbox: Sandbox):

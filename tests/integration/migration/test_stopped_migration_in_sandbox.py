@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sandbox.environment import Sandbox
 from sandbox.rollback_check import source_state
 from tests.integration.backup_driver import stop_while_in, wait_until
 from tests.integration.migration.migration_driver import (
-    SIMULATES_HYPERSHIFT,
     held_locks,
+    needs_simulated_hypershift,
     start_migration,
 )
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 
 def _recoveries(sandbox: Sandbox) -> list:

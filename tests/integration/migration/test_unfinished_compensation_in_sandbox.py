@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sandbox.environment import Sandbox
 from sandbox.notifications import failure_topic_queue, message_containing
 from sandbox.rollback_check import source_state
 from tests.integration.backup_driver import InjectedFailure, handler_wrapped
-from tests.integration.migration.migration_driver import SIMULATES_HYPERSHIFT, run_migration
+from tests.integration.migration.migration_driver import needs_simulated_hypershift, run_migration
 
-pytestmark = pytest.mark.skipif(not SIMULATES_HYPERSHIFT,
-                                reason="needs the sandbox's simulated HyperShift operator")
+pytestmark = needs_simulated_hypershift
 
 # What Lambda reports for a function stopped at its timeout (the sandbox runtime names an
 # escaped exception by its class).
